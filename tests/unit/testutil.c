@@ -1,0 +1,80 @@
+/* testutil.c — helpers shared by the unit tests; see testutil.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "testutil.h"
+
+void tu_tmpdir(char *out, size_t n)
+{
+    const char *base = getenv("TMPDIR");
+    snprintf(out, n, "%s/spatest.XXXXXX", base ? base : "/tmp");
+    assert_non_null(mkdtemp(out));
+}
+
+void tu_write(const char *dir, const char *name, const char *text, char *out, size_t n)
+{
+    snprintf(out, n, "%s/%s", dir, name);
+    FILE *f = fopen(out, "wb");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+void tu_rmtree(const char *dir)
+{
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+const char *tu_shared(void)
+{
+    const char *s = getenv("SPA_SHARED");
+    struct stat st;
+    if (!s || stat(s, &st) != 0 || !S_ISDIR(st.st_mode))
+        return NULL;
+    return s;
+}
+
+static void fail_with(const spa_diags *d)
+{
+    spa_diags_print(d, stderr);
+    fail_msg("parse failed");
+}
+
+void tu_parse_xml(spa_profile *p, const char *xml)
+{
+    spa_diags d;
+    spa_diags_init(&d);
+    if (spa_profile_parse_xml(p, xml, strlen(xml), "t.xml", NULL, &d) != 0)
+        fail_with(&d);
+    spa_diags_free(&d);
+}
+
+void tu_parse_text(spa_profile *p, const char *text)
+{
+    spa_diags d;
+    spa_diags_init(&d);
+    if (spa_profile_parse_text(p, text, strlen(text), "t.txt", NULL, &d) != 0)
+        fail_with(&d);
+    spa_diags_free(&d);
+}
+
+const char *tu_value(const spa_profile *p, const char *name)
+{
+    const spa_profile_entry *e = spa_profile_get(p, name);
+    if (!e)
+        return "<absent>";
+    return e->value ? e->value : "<unchanged>";
+}
+
+int tu_diags_contain(const spa_diags *d, const char *needle)
+{
+    char line[1400];
+    for (size_t i = 0; i < d->n; i++)
+        if (strstr(spa_diag_format(&d->v[i], line, sizeof line), needle))
+            return 1;
+    return 0;
+}

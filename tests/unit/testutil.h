@@ -1,0 +1,28 @@
+/* testutil.h — small helpers shared by the cmocka unit tests. */
+#ifndef SPA_TESTUTIL_H
+#define SPA_TESTUTIL_H
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include "spaprov/spaprov.h"
+
+/* A fresh temporary directory (removed by tu_rmtree); path in a static-free buffer. */
+void tu_tmpdir(char *out, size_t n);
+/* Write text to dir/name; returns the full path in out. */
+void tu_write(const char *dir, const char *name, const char *text, char *out, size_t n);
+/* Remove a directory tree (rm -rf). */
+void tu_rmtree(const char *dir);
+/* Path of ../shared (SPA_SHARED), or NULL when absent. */
+const char *tu_shared(void);
+/* Parse XML text into p, asserting success. */
+void tu_parse_xml(spa_profile *p, const char *xml);
+/* Parse plain text into p (no imports), asserting success. */
+void tu_parse_text(spa_profile *p, const char *text);
+/* Value of name in p ("<unchanged>" for NULL, "<absent>" when missing). */
+const char *tu_value(const spa_profile *p, const char *name);
+/* True if some diagnostic, formatted, contains needle. */
+int tu_diags_contain(const spa_diags *d, const char *needle);
+
+#endif
