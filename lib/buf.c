@@ -38,6 +38,7 @@ int spa_buf_reserve(spa_buf *b, size_t n)
     if (!p)
         return -1;
     b->data = p;
+    b->data[b->len] = '\0';
     b->cap = cap;
     return 0;
 }

@@ -192,10 +192,6 @@ static void parse_import(txt_ctx *x, cursor *c, unsigned line, unsigned col)
     size_t end = c->pos;
     while (end > start && (c->s[end - 1] == ' ' || c->s[end - 1] == '\t' || c->s[end - 1] == '\r'))
         end--;
-    if (end > start + 1 && c->s[start] == '"' && c->s[end - 1] == '"') {
-        start++;
-        end--;
-    }
     if (end == start || end - start >= PATH_MAX) {
         error_at(x, c, line, col, "import", "import needs a file name");
         return;
@@ -213,6 +209,19 @@ static bool at_line_start(const cursor *c, size_t pos)
     return pos == 0 || c->s[pos - 1] == '\n';
 }
 
+/* After "import": blanks, then a file name (not a mark, value or ';', which
+ * would make it a parameter that happens to be called "import"). */
+static bool is_import_directive(const cursor *c)
+{
+    size_t i = c->pos;
+    if (i >= c->len || (c->s[i] != ' ' && c->s[i] != '\t'))
+        return false;
+    while (i < c->len && (c->s[i] == ' ' || c->s[i] == '\t'))
+        i++;
+    return i < c->len && c->s[i] != '!' && c->s[i] != '?' && c->s[i] != '"' &&
+           c->s[i] != ';' && c->s[i] != '\n' && c->s[i] != '#';
+}
+
 /* One `Name [mark] ["value"] ;` statement; cursor on the name. */
 static void parse_pair(txt_ctx *x, cursor *c)
 {
@@ -227,7 +236,7 @@ static void parse_pair(txt_ctx *x, cursor *c)
         return;
     }
     if (nlen == 6 && memcmp(c->s + start, "import", 6) == 0 && at_line_start(c, start) &&
-        (peek(c) == ' ' || peek(c) == '\t')) {
+        is_import_directive(c)) {
         parse_import(x, c, line, col);
         return;
     }
@@ -343,8 +352,7 @@ int spa_text_quote(const char *value, spa_buf *out)
     if (spa_buf_putc(out, '"') < 0)
         return -1;
     for (const char *s = value; *s; s++) {
-        if ((*s == '"' || (*s == '\\' && (s[1] == '"' || s[1] == '\\' || s[1] == '\0'))) &&
-            spa_buf_putc(out, '\\') < 0)
+        if ((*s == '"' || *s == '\\') && spa_buf_putc(out, '\\') < 0)
             return -1;
         if (spa_buf_putc(out, *s) < 0)
             return -1;

@@ -167,6 +167,11 @@ static void emit_param(xml_ctx *c, const char *name, bool empty_tag, spa_access 
         size_t len = c->text.len;
         value = normalize_value(c->text.data, &len);
         if (!spa_value_is_ascii(value, len)) {
+            if (c->opt && c->opt->skip_non_ascii) {
+                spa_diag_add(c->diags, SPA_DIAG_WARNING, c->file, line, col, "non-ascii",
+                             "value is not printable ASCII in '%s': entry dropped", name);
+                return;
+            }
             fail_at(c, line, col, "non-ascii", "value is not printable ASCII in", name);
             return;
         }

@@ -55,6 +55,8 @@ void spa_profile_resolve_access(spa_profile *p, const struct spa_model *m);
 /* ---- open format (XML) ---- */
 typedef struct spa_xml_options {
     const struct spa_alias_map *aliases; /* --alias map: element paths → parameters */
+    bool skip_non_ascii;  /* drop non-ASCII values with a warning instead of failing
+                             (for importing foreign profiles; devices never set it) */
 } spa_xml_options;
 
 /* Parse an open-format profile. Returns 0, or -1 with diagnostics (file:line:col)
