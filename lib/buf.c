@@ -61,7 +61,11 @@ int spa_buf_puts(spa_buf *b, const char *s)
 
 int spa_buf_putc(spa_buf *b, char c)
 {
-    return spa_buf_append(b, &c, 1);
+    if (b->len + 2 > b->cap && spa_buf_reserve(b, 1) < 0)
+        return -1;
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+    return 0;
 }
 
 int spa_buf_printf(spa_buf *b, const char *fmt, ...)

@@ -20,16 +20,38 @@ static void entry_free(spa_profile_entry *e)
 {
     free(e->name);
     free(e->value);
-    free(e->file);
 }
 
 void spa_profile_free(spa_profile *p)
 {
     for (size_t i = 0; i < p->n; i++)
         entry_free(&p->v[i]);
+    for (size_t i = 0; i < p->nfiles; i++)
+        free(p->files[i]);
+    free(p->files);
     free(p->v);
     free(p->index);
     spa_profile_init(p);
+}
+
+/* The profile's own copy of a file name (a profile names few files). */
+static const char *intern_file(spa_profile *p, const char *file, bool *oom)
+{
+    if (!file)
+        return NULL;
+    for (size_t i = p->nfiles; i > 0; i--)
+        if (strcmp(p->files[i - 1], file) == 0)
+            return p->files[i - 1];
+    char **v = realloc(p->files, (p->nfiles + 1) * sizeof *v);
+    char *copy = v ? strdup(file) : NULL;
+    if (v)
+        p->files = v;
+    if (!copy) {
+        *oom = true;
+        return NULL;
+    }
+    p->files[p->nfiles++] = copy;
+    return copy;
 }
 
 static const char *entry_key(const void *base, uint32_t i)
@@ -79,7 +101,7 @@ int spa_profile_set(spa_profile *p, const char *name, const char *value, spa_acc
     spa_profile_entry e = { .access = a, .line = line, .col = col };
     e.name = dup_opt(canon, &oom);
     e.value = dup_opt(value, &oom);
-    e.file = dup_opt(file, &oom);
+    e.file = intern_file(p, file, &oom);
     if (oom) {
         entry_free(&e);
         return -2;

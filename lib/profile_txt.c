@@ -351,10 +351,14 @@ int spa_text_quote(const char *value, spa_buf *out)
 {
     if (spa_buf_putc(out, '"') < 0)
         return -1;
-    for (const char *s = value; *s; s++) {
-        if ((*s == '"' || *s == '\\') && spa_buf_putc(out, '\\') < 0)
+    for (const char *s = value;;) {
+        size_t run = strcspn(s, "\"\\");
+        if (spa_buf_append(out, s, run) < 0)
             return -1;
-        if (spa_buf_putc(out, *s) < 0)
+        s += run;
+        if (!*s)
+            break;
+        if (spa_buf_putc(out, '\\') < 0 || spa_buf_putc(out, *s++) < 0)
             return -1;
     }
     return spa_buf_putc(out, '"');
@@ -385,7 +389,7 @@ int spa_profile_write_text(const spa_profile *p, const spa_model *m, spa_buf *ou
         char name[SPA_NAME_MAX];
         text_name(m, e->name, name, sizeof name);
         const char *mark = e->access == SPA_ACCESS_RW ? " !" : e->access == SPA_ACCESS_RO ? " ?" : "";
-        if (spa_buf_printf(out, "%s%s", name, mark) < 0)
+        if (spa_buf_puts(out, name) < 0 || spa_buf_puts(out, mark) < 0)
             return -1;
         if (e->value && (spa_buf_putc(out, ' ') < 0 || spa_text_quote(e->value, out) < 0))
             return -1;

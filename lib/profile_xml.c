@@ -282,18 +282,23 @@ int spa_profile_parse_xml(spa_profile *p, const char *data, size_t len, const ch
 
 static int put_escaped(spa_buf *out, const char *s)
 {
-    for (; *s; s++) {
-        const char *esc = NULL;
-        switch (*s) {
-        case '&': esc = "&amp;"; break;
-        case '<': esc = "&lt;"; break;
-        case '>': esc = "&gt;"; break;
-        default: break;
-        }
-        if (esc ? spa_buf_puts(out, esc) : spa_buf_putc(out, *s))
+    for (;;) {
+        size_t run = strcspn(s, "&<>");
+        if (spa_buf_append(out, s, run) < 0)
             return -1;
+        s += run;
+        if (!*s)
+            return 0;
+        if (spa_buf_puts(out, *s == '&' ? "&amp;" : *s == '<' ? "&lt;" : "&gt;") < 0)
+            return -1;
+        s++;
     }
-    return 0;
+}
+
+/* "<name", "</name>" and the like without printf. */
+static int put3(spa_buf *out, const char *a, const char *b, const char *c)
+{
+    return spa_buf_puts(out, a) | spa_buf_puts(out, b) | spa_buf_puts(out, c);
 }
 
 int spa_profile_write_xml(const spa_profile *p, spa_buf *out)
@@ -302,18 +307,15 @@ int spa_profile_write_xml(const spa_profile *p, spa_buf *out)
         return -1;
     for (size_t i = 0; i < p->n; i++) {
         const spa_profile_entry *e = &p->v[i];
-        if (spa_buf_printf(out, "  <%s", e->name) < 0)
-            return -1;
-        if (e->access != SPA_ACCESS_UNSET &&
-            spa_buf_printf(out, " ua=\"%s\"", spa_access_name(e->access)) < 0)
-            return -1;
-        if (!e->value) {
-            if (spa_buf_puts(out, "/>\n") < 0)
-                return -1;
-            continue;
-        }
-        if (spa_buf_putc(out, '>') < 0 || put_escaped(out, e->value) < 0 ||
-            spa_buf_printf(out, "</%s>\n", e->name) < 0)
+        int rc = put3(out, "  <", e->name, "");
+        if (e->access != SPA_ACCESS_UNSET)
+            rc |= put3(out, " ua=\"", spa_access_name(e->access), "\"");
+        if (!e->value)
+            rc |= spa_buf_puts(out, "/>\n");
+        else
+            rc |= spa_buf_putc(out, '>') | put_escaped(out, e->value) |
+                  put3(out, "</", e->name, ">\n");
+        if (rc)
             return -1;
     }
     return spa_buf_puts(out, "</flat-profile>\n");

@@ -20,7 +20,7 @@ typedef struct spa_profile_entry {
     char *name;        /* canonical spelling */
     char *value;       /* NULL = leave the value unchanged */
     spa_access access; /* SPA_ACCESS_UNSET = factory default (XML without ua) */
-    char *file;        /* where the (last) occurrence was; may be NULL */
+    const char *file;  /* where the (last) occurrence was (owned by the profile); may be NULL */
     unsigned line, col;
 } spa_profile_entry;
 
@@ -29,9 +29,11 @@ typedef struct spa_profile {
     size_t n, cap;
     size_t ignored_elements;   /* XML elements outside <flat-profile> or nested in a parameter */
     size_t duplicates;         /* occurrences that replaced an earlier one */
-    /* private: name → index */
+    /* private: name → index, and the interned file names */
     uint32_t *index;
     size_t index_cap;
+    char **files;
+    size_t nfiles;
 } spa_profile;
 
 /* Initialise an empty profile. */
