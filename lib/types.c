@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "spaprov/model.h"
+#include "spaprov/schedule.h"
+#include "spaprov/version.h"
 
 #define SCRIPT_MAX 2047u   /* dial plans, rules, triggers, messages */
 
@@ -388,56 +390,30 @@ static int check_fqdn(const char *v, char *why, size_t n)
     return 0;
 }
 
-/* delay ::= uint [ "+" uint ];  schedule ::= delay *( "," delay ) */
+/* Schedules and versions are checked by the modules that own their syntax
+ * (schedule.c, version.c), so lint and devices agree on what is valid. */
 static int check_schedule(const char *v, char *why, size_t n)
 {
-    const char *p = v;
-    for (;;) {
-        for (int part = 0; part < 2; part++) {
-            const char *start = p;
-            uint64_t x = 0;
-            while (isdigit((unsigned char)*p) && p - start < 11)
-                x = x * 10 + (uint64_t)(*p++ - '0');
-            if (p == start || isdigit((unsigned char)*p) || x > UINT32_MAX)
-                return fail(why, n, "bad schedule at offset %u (expected delay[+random],...)",
-                            (unsigned)(p - v));
-            if (part == 0 && *p == '+')
-                p++;
-            else
-                break;
-        }
-        if (*p == '\0')
-            return 0;
-        if (*p != ',')
-            return fail(why, n, "bad schedule at offset %u (expected delay[+random],...)",
-                        (unsigned)(p - v));
-        p++;
-    }
+    spa_schedule s;
+    spa_schedule_init(&s);
+    spa_diags d;
+    spa_diags_init(&d);
+    int rc = spa_schedule_parse(&s, v, strlen(v), NULL, 0, 0, &d);
+    if (rc == -1)
+        snprintf(why, n, "%s", d.n ? d.v[0].message : "bad schedule");
+    else if (rc < 0)
+        snprintf(why, n, "out of memory");
+    spa_schedule_free(&s);
+    spa_diags_free(&d);
+    return rc < 0 ? -1 : 0;
 }
 
-/* N.N.N[(alnum)] */
 static int check_version(const char *v, char *why, size_t n)
 {
-    const char *p = v;
-    for (int part = 0; part < 3; part++) {
-        const char *start = p;
-        while (isdigit((unsigned char)*p) && p - start < 9)
-            p++;
-        if (p == start || isdigit((unsigned char)*p))
-            return fail(why, n, "'%.32s' is not a version (N.N.N[(tag)])", v);
-        if (part < 2 && *p++ != '.')
-            return fail(why, n, "'%.32s' is not a version (N.N.N[(tag)])", v);
-    }
-    if (*p == '(') {
-        const char *start = ++p;
-        while (isalnum((unsigned char)*p))
-            p++;
-        if (p == start || *p++ != ')')
-            return fail(why, n, "'%.32s' is not a version (N.N.N[(tag)])", v);
-    }
-    if (*p)
-        return fail(why, n, "'%.32s' is not a version (N.N.N[(tag)])", v);
-    return 0;
+    spa_fwver ver;
+    if (spa_fwver_parse(v, strlen(v), &ver) == 0)
+        return 0;
+    return fail(why, n, "'%.32s' is not a version (N.N.N[(tag)])", v);
 }
 
 static int check_choice(const spa_type *t, const char *v, char *why, size_t n)
