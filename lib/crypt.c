@@ -75,8 +75,7 @@ void spa_crypt_ctx_free(spa_crypt_ctx *c)
     if (!c)
         return;
     EVP_CIPHER_CTX_free(c->cc);
-    if (c->def_level)
-        deflateEnd(&c->def);
+    libdeflate_free_compressor(c->def);
     if (c->inf_ready)
         inflateEnd(&c->inf);
     spa_cfg_legacy_free(&c->legacy);
@@ -246,39 +245,32 @@ bool spa_is_gzip(const void *data, size_t len)
     return len >= 3 && p[0] == 0x1f && p[1] == 0x8b && p[2] == 0x08;
 }
 
+/* The compressor for level, kept in the context between calls. */
 static int deflate_ready(spa_crypt_ctx *c, int level)
 {
-    if (c->def_level == level)
-        return deflateReset(&c->def) == Z_OK ? 0 : -1;
-    if (c->def_level) {
-        deflateEnd(&c->def);
-        c->def_level = 0;
-    }
-    memset(&c->def, 0, sizeof c->def);
-    /* windowBits 15 + 16: a gzip wrapper (mtime 0, OS = unix), as `gzip -n`. */
-    if (deflateInit2(&c->def, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        return -1;
-    c->def_level = level;
-    return 0;
+    if (c->def && c->def_level == level)
+        return 0;
+    libdeflate_free_compressor(c->def);
+    c->def = libdeflate_alloc_compressor(level);
+    c->def_level = c->def ? level : 0;
+    return c->def ? 0 : -1;
 }
 
+/* A gzip member as `gzip -n` writes it (mtime 0), via libdeflate. */
 static int gzip_with(spa_crypt_ctx *c, const void *in, size_t len, int level, spa_buf *out)
 {
-    uLong bound;
     if (level <= 0 || level > 9)
         level = 6;
     if (len > UINT32_MAX || deflate_ready(c, level) < 0)
         return -1;
-    bound = deflateBound(&c->def, (uLong)len);
+    size_t bound = libdeflate_gzip_compress_bound(c->def, len);
     if (spa_buf_reserve(out, bound + 1) < 0)
         return -1;
-    c->def.next_in = (Bytef *)(uintptr_t)in;
-    c->def.avail_in = (uInt)len;
-    c->def.next_out = (Bytef *)out->data + out->len;
-    c->def.avail_out = (uInt)bound;
-    if (deflate(&c->def, Z_FINISH) != Z_STREAM_END)
+    size_t n = libdeflate_gzip_compress(c->def, in, len, out->data + out->len, bound);
+    if (n == 0)
         return -1;
-    out->len += bound - c->def.avail_out;
+    out->data[out->len + 9] = 3;   /* OS = unix, as gzip writes it (libdeflate says "unknown") */
+    out->len += n;
     out->data[out->len] = '\0';
     return 0;
 }
