@@ -42,15 +42,9 @@ fi
 if missing; then echo "skip: need in.tftpd, tftp, atftp, logger, ss"; exit 77; fi
 if [ ! -f "$BUILD/libspaprov.a" ]; then echo "skip: $BUILD/libspaprov.a not built"; exit 77; fi
 
-# Test helper: built by CMake when it knows tests/tools, else built here.
-TOOL=$BUILD/tests/tools/spa_nettool
-[ -x "$TOOL" ] || TOOL=$BUILD/spa_nettool
-if [ ! -x "$TOOL" ]; then
-    TOOL=$T/spa_nettool
-    cc -std=gnu11 -D_GNU_SOURCE -O1 -I"$SRC/include" "$SRC/tests/tools/spa_nettool.c" \
-        "$BUILD/libspaprov.a" $(pkg-config --libs libevent libevent_openssl openssl expat zlib) \
-        -lpthread -lm -o "$TOOL" || { echo "cannot build spa_nettool"; exit 1; }
-fi
+# Test helper, built by CMake (tests/tools/spa_nettool.c).
+TOOL=${SPA_TOOLS:-$BUILD/tests/tools}/spa_nettool
+[ -x "$TOOL" ] || { echo "spa_nettool not built ($TOOL)"; exit 1; }
 
 free_port() {
     local p
