@@ -45,7 +45,7 @@ static unsigned mode_of(const char *dir, const char *name)
 {
     char p[600];
     struct stat sb;
-    snprintf(p, sizeof p, "%s/%s", dir, name);
+    assert_true(snprintf(p, sizeof p, "%s/%s", dir, name) < (int)sizeof p);
     assert_int_equal(stat(p, &sb), 0);
     return (unsigned)(sb.st_mode & 0777);
 }
@@ -53,7 +53,7 @@ static unsigned mode_of(const char *dir, const char *name)
 static X509 *read_cert_file(const char *dir, const char *name)
 {
     char p[600];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
+    assert_true(snprintf(p, sizeof p, "%s/%s", dir, name) < (int)sizeof p);
     FILE *fp = fopen(p, "r");
     assert_non_null(fp);
     X509 *x = PEM_read_X509(fp, NULL, NULL, NULL);
