@@ -22,6 +22,7 @@
 #include "spaprov/batch.h"
 #include "spaprov/cfg.h"
 #include "spaprov/crypt.h"
+#include "spaprov/firmware.h"
 #include "spaprov/lint.h"
 
 #ifndef SPAPROV_VERSION
@@ -33,7 +34,8 @@
 #define EXIT_BATCH_SETUP 126
 
 typedef enum {
-    MODE_COMPILE, MODE_XML, MODE_DECODE, MODE_LINT, MODE_BATCH, MODE_SAMPLE_TEXT, MODE_SAMPLE_XML
+    MODE_COMPILE, MODE_XML, MODE_DECODE, MODE_LINT, MODE_BATCH, MODE_SAMPLE_TEXT, MODE_SAMPLE_XML,
+    MODE_FIRMWARE, MODE_FIRMWARE_INFO
 } spc_mode;
 
 typedef struct spc_args {
@@ -42,6 +44,7 @@ typedef struct spc_args {
     const char *scramble, *target, *hex_key, *ascii_key;
     spa_cfg_cipher cipher;
     const char *sample_out;
+    const char *fw_version;   /* --firmware VERSION */
     const char *model;
     bool gzip, text, json, no_gzip;
     const char *key;          /* --key / --key-file (owned when key_owned) */
@@ -64,6 +67,7 @@ static void usage(FILE *f)
           "       spc --batch TEMPLATE --devices CSV --out-dir DIR [--key PHRASE|--key-file F|--key-column C]\n"
           "           [--md md5|sha256] [--no-gzip] [-j N] [--model M]\n"
           "       spc --sample-profile OUT [--model M]    spc --sample-xml OUT [--model M]\n"
+          "       spc --firmware VERSION [--model M] PAYLOAD OUT    spc --firmware-info IMAGE\n"
           "       spc --help | --version\n"
           "SRC may be plain-text SPC source or XML (sniffed). Default model SPA2102.\n"
           "Exit: 0 ok, 1 usage/syntax/lint errors, 2 corrupt file or wrong key;\n"
@@ -86,7 +90,7 @@ static int fail(const char *fmt, ...)
 static int set_mode(spc_args *a, spc_mode m)
 {
     if (a->mode_set && a->mode != m)
-        return fail("--xml, --decode, --lint, --batch and --sample-* are separate modes");
+        return fail("--xml, --decode, --lint, --batch, --firmware* and --sample-* are separate modes");
     a->mode = m;
     a->mode_set = true;
     return 0;
@@ -117,11 +121,14 @@ static int read_key_file(spc_args *a, const char *path)
 enum {
     O_SCRAMBLE = 256, O_TARGET, O_AES, O_RC4, O_HEXKEY, O_ASCIIKEY, O_SAMPLE_PROFILE,
     O_SAMPLE_XML, O_MODEL, O_XML, O_GZIP, O_KEY, O_KEYFILE, O_MD, O_DECODE, O_MAC, O_TEXT,
-    O_LINT, O_JSON, O_BATCH, O_DEVICES, O_OUTDIR, O_KEYCOL, O_NOGZIP, O_LEVEL
+    O_LINT, O_JSON, O_BATCH, O_DEVICES, O_OUTDIR, O_KEYCOL, O_NOGZIP, O_LEVEL, O_FIRMWARE,
+    O_FIRMWARE_INFO
 };
 
 static const struct option longopts[] = {
     { "scramble", required_argument, NULL, O_SCRAMBLE },
+    { "firmware", required_argument, NULL, O_FIRMWARE },
+    { "firmware-info", no_argument, NULL, O_FIRMWARE_INFO },
     { "target", required_argument, NULL, O_TARGET },
     { "aes", no_argument, NULL, O_AES },
     { "rc4", no_argument, NULL, O_RC4 },
@@ -190,6 +197,8 @@ static int take_option(spc_args *a, int c)
     case O_LINT: return set_mode(a, MODE_LINT);
     case O_JSON: a->json = true; return 0;
     case O_BATCH: a->batch_tmpl = optarg; return set_mode(a, MODE_BATCH);
+    case O_FIRMWARE: a->fw_version = optarg; return set_mode(a, MODE_FIRMWARE);
+    case O_FIRMWARE_INFO: return set_mode(a, MODE_FIRMWARE_INFO);
     case O_DEVICES: a->devices = optarg; return 0;
     case O_OUTDIR: a->out_dir = optarg; return 0;
     case O_KEYCOL: a->key_column = optarg; return 0;
@@ -537,6 +546,67 @@ out:
     return rc;
 }
 
+/* ---- firmware images (docs/firmware-format.md) ---- */
+
+/* --firmware VERSION [--model M] PAYLOAD OUT: wrap a payload into an image. */
+static int run_firmware(const spc_args *a)
+{
+    if (a->nrest != 2)
+        return fail("--firmware needs PAYLOAD and OUT");
+    spa_model *m = load_model(a->model);
+    if (!m)
+        return EXIT_USAGE;
+    spa_buf payload, image;
+    spa_diags d;
+    char why[256];
+    spa_buf_init(&payload);
+    spa_buf_init(&image);
+    spa_diags_init(&d);
+    int rc = EXIT_USAGE;
+    if (spa_read_file(a->rest[0], &payload, &d) < 0)
+        spa_diags_print(&d, stderr);
+    else if (spa_fw_build(m->name, a->fw_version, payload.data, payload.len, &image, why,
+                          sizeof why) < 0)
+        fail("%s", why);
+    else
+        rc = write_out(a->rest[1], &image, 0644);
+    spa_diags_free(&d);
+    spa_buf_free(&payload);
+    spa_buf_free(&image);
+    spa_model_free(m);
+    return rc;
+}
+
+/* --firmware-info IMAGE: verify an image and print what it installs. */
+static int run_firmware_info(const spc_args *a)
+{
+    if (a->nrest != 1)
+        return fail("--firmware-info needs IMAGE");
+    spa_buf image;
+    spa_diags d;
+    spa_buf_init(&image);
+    spa_diags_init(&d);
+    int rc = EXIT_USAGE;
+    if (spa_read_file(a->rest[0], &image, &d) < 0) {
+        spa_diags_print(&d, stderr);
+    } else {
+        spa_fw_info info;
+        char why[256] = "";
+        int st = spa_fw_parse(image.data, image.len, &info, why, sizeof why);
+        if (st == SPA_FW_OK) {
+            printf("model %s\nversion %s\npayload %zu bytes\n", info.model, info.version,
+                   info.payload_len);
+            rc = 0;
+        } else {
+            fprintf(stderr, "spc: %s: %s (%s)\n", a->rest[0], spa_fw_status_name(st), why);
+            rc = EXIT_DECODE;
+        }
+    }
+    spa_diags_free(&d);
+    spa_buf_free(&image);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     spc_args a;
@@ -552,6 +622,8 @@ int main(int argc, char **argv)
     case MODE_DECODE: rc = run_decode(&a); break;
     case MODE_LINT: rc = run_lint(&a); break;
     case MODE_BATCH: rc = run_batch(&a); break;
+    case MODE_FIRMWARE: rc = run_firmware(&a); break;
+    case MODE_FIRMWARE_INFO: rc = run_firmware_info(&a); break;
     case MODE_SAMPLE_TEXT:
     case MODE_SAMPLE_XML: rc = run_sample(&a); break;
     }

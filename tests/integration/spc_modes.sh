@@ -161,6 +161,22 @@ printf 'NAME\nx\n' > "$T/nomac.csv"
 spc --batch "$T/tmpl.txt" --devices "$T/nomac.csv" --out-dir "$T/out3" --key k 2> "$T/b.err"
 check "CSV without MAC column: exit 126" test $? -eq 126
 
+# --- firmware images ---
+head -c 5000 /dev/urandom > "$T/payload.bin"
+spc --firmware 5.1.12 --model SPA3102 "$T/payload.bin" "$T/fw.bin"
+check "--firmware builds an image" test $? -eq 0
+spc --firmware-info "$T/fw.bin" > "$T/fw.info"
+check "--firmware-info names model, version, size" \
+    diff -u "$T/fw.info" <(printf 'model SPA3102\nversion 5.1.12\npayload 5000 bytes\n')
+cp "$T/fw.bin" "$T/fw-bad.bin"
+printf '\x55' | dd of="$T/fw-bad.bin" bs=1 seek=2000 conv=notrunc 2>/dev/null
+spc --firmware-info "$T/fw-bad.bin" > /dev/null 2> "$T/fw.err"
+check "damaged image: exit 2" test $? -eq 2
+check "damaged image named" grep -q 'digest mismatch' "$T/fw.err"
+spc --firmware 5.x "$T/payload.bin" "$T/fw2.bin" 2> /dev/null
+check "bad version is a usage error (1)" test $? -eq 1
+check "no image written for a bad version" test ! -e "$T/fw2.bin"
+
 # --- help, version, usage ---
 spc --help > "$T/help" && check "--help mentions --batch" grep -q -- '--batch' "$T/help"
 spc --version | grep -q '^spc (spaprov) ' && ok "--version" || bad "--version"
