@@ -66,6 +66,19 @@ sqlite3_stmt *spa_store_stmt(spa_store *st, const char *sql, spa_diags *d)
 }
 
 /* Step a statement that returns no rows, then reset it. 0 or -1. */
+int spa_store_tx_finish(spa_store *st, spa_scope scope, const char *key, spa_diags *d)
+{
+    if (sqlite3_changes(st->db) == 0) {
+        spa_store_tx_rollback(st);
+        return 1;
+    }
+    if (key && spa_store_bump(st, scope, key, d) < 0) {
+        spa_store_tx_rollback(st);
+        return -1;
+    }
+    return spa_store_tx_commit(st, d);
+}
+
 int spa_store_run(spa_store *st, sqlite3_stmt *s, spa_diags *d, const char *what)
 {
     int rc = sqlite3_step(s);
@@ -749,11 +762,7 @@ int spa_store_device_touch(spa_store *st, const char *mac, const char *fw_seen, 
         spa_store_dberr(st, d, "recording a contact");
         goto fail;
     }
-    if (sqlite3_changes(st->db) == 0) {
-        spa_store_tx_rollback(st);
-        return 1;
-    }
-    return spa_store_tx_commit(st, d);
+    return spa_store_tx_finish(st, SPA_SCOPE_GLOBAL, NULL, d);
 fail:
     spa_store_tx_rollback(st);
     return -1;
@@ -793,13 +802,7 @@ int spa_store_device_rotate_key(spa_store *st, const char *mac, spa_diags *d)
         spa_store_dberr(st, d, "rotating a key");
         goto fail;
     }
-    if (sqlite3_changes(st->db) == 0) {
-        spa_store_tx_rollback(st);
-        return 1;
-    }
-    if (spa_store_bump(st, SPA_SCOPE_DEVICE, m, d) < 0)
-        goto fail;
-    return spa_store_tx_commit(st, d);
+    return spa_store_tx_finish(st, SPA_SCOPE_DEVICE, m, d);
 fail:
     spa_store_tx_rollback(st);
     return -1;

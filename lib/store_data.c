@@ -119,13 +119,7 @@ int spa_store_account_set(spa_store *st, const char *id, const char *field, cons
         spa_store_dberr(st, d, "changing an account");
         goto fail;
     }
-    if (sqlite3_changes(st->db) == 0) {
-        spa_store_tx_rollback(st);
-        return 1;
-    }
-    if (spa_store_bump(st, SPA_SCOPE_ACCOUNT, id, d) < 0)
-        goto fail;
-    return spa_store_tx_commit(st, d);
+    return spa_store_tx_finish(st, SPA_SCOPE_ACCOUNT, id, d);
 fail:
     spa_store_tx_rollback(st);
     return -1;
@@ -225,11 +219,7 @@ static int remove_referenced(spa_store *st, const char *sql_count, const char *s
         spa_store_dberr(st, d, "removing");
         goto fail;
     }
-    if (sqlite3_changes(st->db) == 0) {
-        spa_store_tx_rollback(st);
-        return 1;
-    }
-    return spa_store_tx_commit(st, d);
+    return spa_store_tx_finish(st, SPA_SCOPE_GLOBAL, NULL, d);
 fail:
     spa_store_tx_rollback(st);
     return -1;
@@ -341,11 +331,7 @@ int spa_store_group_set(spa_store *st, const char *name, const char *description
     spa_store_bind_text(s, 2, description ? description : "");
     if (spa_store_run(st, s, d, "changing a group") < 0)
         goto fail;
-    if (sqlite3_changes(st->db) == 0) {
-        spa_store_tx_rollback(st);
-        return 1;
-    }
-    return spa_store_tx_commit(st, d);
+    return spa_store_tx_finish(st, SPA_SCOPE_GLOBAL, NULL, d);
 fail:
     spa_store_tx_rollback(st);
     return -1;
@@ -561,13 +547,7 @@ int spa_store_param_unset(spa_store *st, spa_scope scope, const char *target, co
     spa_store_bind_text(s, 3, canon);
     if (spa_store_run(st, s, d, "unsetting a parameter") < 0)
         goto fail;
-    if (sqlite3_changes(st->db) == 0) {
-        spa_store_tx_rollback(st);
-        return 1;
-    }
-    if (spa_store_bump(st, scope, sc.target, d) < 0)
-        goto fail;
-    return spa_store_tx_commit(st, d);
+    return spa_store_tx_finish(st, scope, sc.target, d);
 fail:
     spa_store_tx_rollback(st);
     return -1;
@@ -770,13 +750,7 @@ int spa_store_firmware_stage(spa_store *st, const char *model, const char *versi
     sqlite3_bind_int(s, 3, (int)(staged & 3u));
     if (spa_store_run(st, s, d, "staging firmware") < 0)
         goto fail;
-    if (sqlite3_changes(st->db) == 0) {
-        spa_store_tx_rollback(st);
-        return 1;
-    }
-    if (spa_store_bump(st, SPA_SCOPE_MODEL, m->name, d) < 0)
-        goto fail;
-    return spa_store_tx_commit(st, d);
+    return spa_store_tx_finish(st, SPA_SCOPE_MODEL, m->name, d);
 fail:
     spa_store_tx_rollback(st);
     return -1;

@@ -52,6 +52,10 @@ const char *spa_store_col_str(sqlite3_stmt *s, int i);
 int spa_store_tx_begin(spa_store *st, spa_diags *d);
 int spa_store_tx_commit(spa_store *st, spa_diags *d);
 void spa_store_tx_rollback(spa_store *st);
+/* End a write transaction after its last statement: when that changed no row,
+ * roll back and return 1 ("nothing there"); otherwise bump the generation of
+ * (scope, key) when key is not NULL, and commit (0, or -1 after rolling back). */
+int spa_store_tx_finish(spa_store *st, spa_scope scope, const char *key, spa_diags *d);
 /* Inside a transaction: mark scope/target as changed (render invalidation). */
 int spa_store_bump(spa_store *st, spa_scope scope, const char *target, spa_diags *d);
 /* Load every built-in model into st->models. 0 or -1. */
