@@ -34,18 +34,6 @@ struct spa_ca {
     char org[128];
 };
 
-static int fail(spa_diags *d, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(spa_diags *d, const char *code, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    spa_diag_add(d, SPA_DIAG_ERROR, NULL, 0, 0, code, "%s", msg);
-    return -1;
-}
 
 /* An OpenSSL failure: the first queued reason, then the queue cleared. */
 static int ossl_fail(spa_diags *d, const char *what)
@@ -55,7 +43,7 @@ static int ossl_fail(spa_diags *d, const char *what)
     if (e)
         ERR_error_string_n(e, err, sizeof err);
     ERR_clear_error();
-    return fail(d, "openssl", "%s: %s", what, err);
+    return spa_diag_error(d, "openssl", "%s: %s", what, err);
 }
 
 int spa_key_type_parse(const char *s, spa_key_type *out)
@@ -87,7 +75,7 @@ int spa_write_private_file(const char *path, const void *data, size_t len, unsig
     const char *p = data;
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
     if (fd < 0)
-        return fail(d, "file", "%s: cannot create: %s", path, strerror(errno));
+        return spa_diag_error(d, "file", "%s: cannot create: %s", path, strerror(errno));
     /* An existing file keeps its old mode through O_CREAT: set it. */
     if (fchmod(fd, (mode_t)mode) < 0)
         goto bad;
@@ -106,7 +94,7 @@ int spa_write_private_file(const char *path, const void *data, size_t len, unsig
     }
     return 0;
 bad:
-    fail(d, "file", "%s: cannot write: %s", path, strerror(errno));
+    spa_diag_error(d, "file", "%s: cannot write: %s", path, strerror(errno));
     if (fd >= 0)
         close(fd);
     unlink(path);
@@ -303,14 +291,14 @@ int spa_ca_init(const char *dir, const spa_ca_init_opts *o, spa_diags *d)
     if (!o)
         o = &def;
     if (!dir || !*dir)
-        return fail(d, "dir", "dir: missing");
+        return spa_diag_error(d, "dir", "dir: missing");
     if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-        return fail(d, "dir", "%s: cannot create: %s", dir, strerror(errno));
+        return spa_diag_error(d, "dir", "%s: cannot create: %s", dir, strerror(errno));
     for (int i = 0; i < 2; i++) {
         if (join(path, sizeof path, dir, roots[i].key) < 0)
-            return fail(d, "dir", "%s: path too long", dir);
+            return spa_diag_error(d, "dir", "%s: path too long", dir);
         if (!o->force && stat(path, &sb) == 0)
-            return fail(d, "exists", "%s: a CA already exists here (use force to replace it)",
+            return spa_diag_error(d, "exists", "%s: a CA already exists here (use force to replace it)",
                         path);
     }
     for (int i = 0; i < 2; i++) {
@@ -341,20 +329,20 @@ spa_ca *spa_ca_load(const char *dir, spa_ca_role role, const char *passphrase, s
     FILE *f = NULL;
     X509_NAME *n;
     if (!ca) {
-        fail(d, "oom", "out of memory");
+        spa_diag_error(d, "oom", "out of memory");
         return NULL;
     }
     if (join(path, sizeof path, dir,
              role == SPA_CA_SERVER ? SPA_CA_SERVER_CERT : SPA_CA_CLIENT_CERT) < 0 ||
         !(f = fopen(path, "r")) || !(ca->cert = PEM_read_X509(f, NULL, NULL, NULL))) {
-        fail(d, "ca", "%s: cannot read the CA certificate", path);
+        spa_diag_error(d, "ca", "%s: cannot read the CA certificate", path);
         goto bad;
     }
     fclose(f);
     if (join(path, sizeof path, dir,
              role == SPA_CA_SERVER ? SPA_CA_SERVER_KEY : SPA_CA_CLIENT_KEY) < 0 ||
         !(f = fopen(path, "r"))) {
-        fail(d, "ca", "%s: cannot open the CA key", path);
+        spa_diag_error(d, "ca", "%s: cannot open the CA key", path);
         f = NULL;
         goto bad;
     }
@@ -363,14 +351,14 @@ spa_ca *spa_ca_load(const char *dir, spa_ca_role role, const char *passphrase, s
     f = NULL;
     if (!ca->key) {
         ERR_clear_error();
-        fail(d, "passphrase", "%s: cannot load the CA key (%s)", path,
+        spa_diag_error(d, "passphrase", "%s: cannot load the CA key (%s)", path,
              passphrase ? "wrong passphrase or damaged file"
                         : "it is protected: a passphrase is needed");
         goto bad;
     }
     if (X509_check_private_key(ca->cert, ca->key) != 1) {
         ERR_clear_error();
-        fail(d, "ca", "%s: the key does not match the CA certificate", path);
+        spa_diag_error(d, "ca", "%s: the key does not match the CA certificate", path);
         goto bad;
     }
     n = X509_get_subject_name(ca->cert);
@@ -500,7 +488,7 @@ int spa_ca_issue_server(spa_ca *ca, const char *cn, const spa_issue_opts *o, spa
     if (!o)
         o = &def;
     if (spa_cn_check(cn, fqdn, sizeof fqdn, why, sizeof why) < 0)
-        return fail(d, "cn", "cn: %s", why);
+        return spa_diag_error(d, "cn", "cn: %s", why);
     if (!(n = X509_NAME_new()) || !add_entry(n, "O", ca->org) || !add_entry(n, "CN", cn)) {
         X509_NAME_free(n);
         return ossl_fail(d, "cn");
@@ -518,9 +506,9 @@ static int product_of(const char *in, char *out, size_t n, spa_diags *d)
 {
     spa_model *m;
     if (!in || !*in)
-        return fail(d, "product", "product: missing");
+        return spa_diag_error(d, "product", "product: missing");
     if (strlen(in) >= n || !spa_value_is_ascii(in, strlen(in)) || strchr(in, ','))
-        return fail(d, "product", "product: '%s' is not a product name", in);
+        return spa_diag_error(d, "product", "product: '%s' is not a product name", in);
     if (strchr(in, '-')) {
         snprintf(out, n, "%s", in);
         return 0;
@@ -530,7 +518,7 @@ static int product_of(const char *in, char *out, size_t n, spa_diags *d)
     m = spa_model_load_builtin(in, &tmp);
     spa_diags_free(&tmp);
     if (!m)
-        return fail(d, "product", "product: '%s' is neither a product name (SPA-2102) nor a "
+        return spa_diag_error(d, "product", "product: '%s' is neither a product name (SPA-2102) nor a "
                     "known model", in);
     snprintf(out, n, "%s", m->product);
     spa_model_free(m);
@@ -544,10 +532,10 @@ static int device_name(const spa_device_subject *s, const char *org, const char 
     X509_NAME *n;
     if (!s->generic) {
         if (!s->mac || spa_mac_parse(s->mac, mac) < 0)
-            return fail(d, "mac", "mac: '%s' is not a MAC address", s->mac ? s->mac : "");
+            return spa_diag_error(d, "mac", "mac: '%s' is not a MAC address", s->mac ? s->mac : "");
         if (!s->serial || !*s->serial || strlen(s->serial) > 63 ||
             !spa_value_is_ascii(s->serial, strlen(s->serial)))
-            return fail(d, "serial", "serial: '%s' must be 1 to 63 printable characters",
+            return spa_diag_error(d, "serial", "serial: '%s' must be 1 to 63 printable characters",
                         s->serial ? s->serial : "");
     }
     if (!(n = X509_NAME_new()))
@@ -740,7 +728,7 @@ long spa_ca_issue_batch(spa_ca *ca, const char *csv, size_t len, const char *fil
     if (bad < 0)
         goto out;
     if (mkdir(outdir, 0700) < 0 && errno != EEXIST) {
-        fail(d, "dir", "%s: cannot create: %s", outdir, strerror(errno));
+        spa_diag_error(d, "dir", "%s: cannot create: %s", outdir, strerror(errno));
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
@@ -792,7 +780,7 @@ int spa_cert_identity(const struct x509_st *x, spa_cert_id *out, spa_diags *d)
     memset(out, 0, sizeof *out);
     if (!n || !name_text(n, NID_organizationalUnitName, out->product, sizeof out->product) ||
         !*out->product)
-        return fail(d, "certificate", "certificate: no OU (product): not a device certificate");
+        return spa_diag_error(d, "certificate", "certificate: no OU (product): not a device certificate");
     name_text(n, NID_commonName, out->cn, sizeof out->cn);
     has_l = name_text(n, NID_localityName, out->serial, sizeof out->serial);
     has_st = name_text(n, NID_stateOrProvinceName, st, sizeof st);
@@ -802,11 +790,11 @@ int spa_cert_identity(const struct x509_st *x, spa_cert_id *out, spa_diags *d)
     }
     if (!has_st || spa_mac_parse(st, out->mac) < 0) {
         memset(out, 0, sizeof *out);
-        return fail(d, "certificate", "certificate: ST (MAC) missing or not a MAC address");
+        return spa_diag_error(d, "certificate", "certificate: ST (MAC) missing or not a MAC address");
     }
     if (!has_l || !*out->serial) {
         memset(out, 0, sizeof *out);
-        return fail(d, "certificate", "certificate: L (serial number) missing");
+        return spa_diag_error(d, "certificate", "certificate: L (serial number) missing");
     }
     return 0;
 }
@@ -820,7 +808,7 @@ int spa_cert_identity_pem(const char *pem, size_t len, spa_cert_id *out, spa_dia
     if (!x) {
         memset(out, 0, sizeof *out);
         ERR_clear_error();
-        return fail(d, "certificate", "certificate: not a PEM certificate");
+        return spa_diag_error(d, "certificate", "certificate: not a PEM certificate");
     }
     rc = spa_cert_identity(x, out, d);
     X509_free(x);

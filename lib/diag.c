@@ -37,8 +37,8 @@ static char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-void spa_diag_add(spa_diags *d, spa_severity sev, const char *file, unsigned line,
-                  unsigned col, const char *code, const char *fmt, ...)
+void spa_diag_vadd(spa_diags *d, spa_severity sev, const char *file, unsigned line,
+                   unsigned col, const char *code, const char *fmt, va_list ap)
 {
     if (!d)
         return;
@@ -58,10 +58,7 @@ void spa_diag_add(spa_diags *d, spa_severity sev, const char *file, unsigned lin
         d->cap = cap;
     }
     char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     spa_diag *g = &d->v[d->n];
     g->severity = sev;
     g->file = dup_or_null(file);
@@ -69,9 +66,30 @@ void spa_diag_add(spa_diags *d, spa_severity sev, const char *file, unsigned lin
     g->col = col;
     g->code = dup_or_null(code);
     g->message = strdup(msg);
-    if (!g->message)
+    if (!g->message) {
+        free(g->file);
+        free(g->code);
         return;
+    }
     d->n++;
+}
+
+void spa_diag_add(spa_diags *d, spa_severity sev, const char *file, unsigned line,
+                  unsigned col, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    spa_diag_vadd(d, sev, file, line, col, code, fmt, ap);
+    va_end(ap);
+}
+
+int spa_diag_error(spa_diags *d, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    spa_diag_vadd(d, SPA_DIAG_ERROR, NULL, 0, 0, code, fmt, ap);
+    va_end(ap);
+    return -1;
 }
 
 char *spa_diag_format(const spa_diag *g, char *buf, size_t n)

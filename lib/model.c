@@ -65,13 +65,11 @@ static void err(loader *L, unsigned line, unsigned col, const char *code, const 
 
 static void err(loader *L, unsigned line, unsigned col, const char *code, const char *fmt, ...)
 {
-    char msg[768];
     va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     const char *file = L->depth >= 0 ? L->stack[L->depth].name : NULL;
-    spa_diag_add(L->d, SPA_DIAG_ERROR, file, line, col, code, "%s", msg);
+    va_start(ap, fmt);
+    spa_diag_vadd(L->d, SPA_DIAG_ERROR, file, line, col, code, fmt, ap);
+    va_end(ap);
     L->failed = 1;
 }
 

@@ -271,13 +271,11 @@ static int perr(parser *p, size_t at, const char *code, const char *fmt, ...)
 /* Record one syntax error at text offset `at`; always returns -1. */
 static int perr(parser *p, size_t at, const char *code, const char *fmt, ...)
 {
-    char msg[256];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    spa_diag_vadd(p->d, SPA_DIAG_ERROR, p->file, p->line, p->col0 + (unsigned)at + 1, code,
+                  fmt, ap);
     va_end(ap);
-    spa_diag_add(p->d, SPA_DIAG_ERROR, p->file, p->line, p->col0 + (unsigned)at + 1, code,
-                 "%s", msg);
     return -1;
 }
 

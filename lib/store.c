@@ -23,20 +23,10 @@
 
 /* ---- diagnostics ---- */
 
-int spa_store_fail(spa_diags *d, const char *code, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    spa_diag_add(d, SPA_DIAG_ERROR, NULL, 0, 0, code, "%s", msg);
-    return -1;
-}
 
 int spa_store_dberr(spa_store *st, spa_diags *d, const char *what)
 {
-    return spa_store_fail(d, "database", "database: %s: %s", what, sqlite3_errmsg(st->db));
+    return spa_diag_error(d, "database", "database: %s: %s", what, sqlite3_errmsg(st->db));
 }
 
 /* ---- statement cache: one prepared statement per SQL text ---- */
@@ -51,7 +41,7 @@ sqlite3_stmt *spa_store_stmt(spa_store *st, const char *sql, spa_diags *d)
             return st->stmts[i].s;
         }
     if (st->nstmts == SPA_STORE_MAX_STMTS) {
-        spa_store_fail(d, "internal", "database: statement cache full");
+        spa_diag_error(d, "internal", "database: statement cache full");
         return NULL;
     }
     sqlite3_stmt *s = NULL;
@@ -116,7 +106,7 @@ static int exec(spa_store *st, const char *sql, spa_diags *d)
 {
     char *err = NULL;
     if (sqlite3_exec(st->db, sql, NULL, NULL, &err) != SQLITE_OK) {
-        spa_store_fail(d, "database", "database: %s", err ? err : sqlite3_errmsg(st->db));
+        spa_diag_error(d, "database", "database: %s", err ? err : sqlite3_errmsg(st->db));
         sqlite3_free(err);
         return -1;
     }
@@ -126,12 +116,12 @@ static int exec(spa_store *st, const char *sql, spa_diags *d)
 int spa_store_tx_begin(spa_store *st, spa_diags *d)
 {
     if (st->read_only)
-        return spa_store_fail(d, "read-only", "database: opened read-only");
+        return spa_diag_error(d, "read-only", "database: opened read-only");
     if (st->snapshot)
-        return spa_store_fail(d, "internal", "database: write inside a read snapshot");
+        return spa_diag_error(d, "internal", "database: write inside a read snapshot");
     for (size_t i = 0; i < st->nstmts; i++)
         if (sqlite3_stmt_busy(st->stmts[i].s))
-            return spa_store_fail(d, "internal", "database: write inside a listing callback");
+            return spa_diag_error(d, "internal", "database: write inside a listing callback");
     st->tx_gen = 0;
     return exec(st, "BEGIN IMMEDIATE", d);
 }
@@ -261,7 +251,7 @@ static int apply_migration(spa_store *st, const spa_migration *m, spa_diags *d)
     return 0;
 fail:
     spa_store_tx_rollback(st);
-    return spa_store_fail(d, "migration", "database: migration %d (%s) failed; nothing changed",
+    return spa_diag_error(d, "migration", "database: migration %d (%s) failed; nothing changed",
                           m->version, m->name);
 }
 
@@ -273,12 +263,12 @@ static int migrate(spa_store *st, int upto, spa_diags *d)
     if (read_version(st, d, &st->version) < 0)
         return -1;
     if (st->version > latest)
-        return spa_store_fail(d, "schema-newer",
+        return spa_diag_error(d, "schema-newer",
                               "database: schema version %d is newer than this spaprov "
                               "supports (%d); upgrade spaprov to open it",
                               st->version, latest);
     if (st->read_only)
-        return st->version == 0 ? spa_store_fail(d, "schema", "database: not a spaprov database")
+        return st->version == 0 ? spa_diag_error(d, "schema", "database: not a spaprov database")
                                 : 0;
     for (size_t i = 0; i < n; i++) {
         if (m[i].version <= st->version || (upto > 0 && m[i].version > upto))
@@ -300,17 +290,17 @@ spa_store *spa_store_open(const char *path, const spa_store_open_opts *o, spa_di
     if (!o)
         o = &def;
     if (!path || !*path) {
-        spa_store_fail(d, "path", "database: no path given");
+        spa_diag_error(d, "path", "database: no path given");
         return NULL;
     }
     if (!(st = calloc(1, sizeof *st))) {
-        spa_store_fail(d, "oom", "out of memory");
+        spa_diag_error(d, "oom", "out of memory");
         return NULL;
     }
     st->read_only = o->read_only;
     flags = o->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-        spa_store_fail(d, "open", "%s: cannot open database: %s", path,
+        spa_diag_error(d, "open", "%s: cannot open database: %s", path,
                        st->db ? sqlite3_errmsg(st->db) : "out of memory");
         goto fail;
     }
@@ -350,14 +340,14 @@ const spa_model *spa_store_model(spa_store *st, const char *name, spa_diags *d)
 {
     spa_model *m;
     if (!name || !*name) {
-        spa_store_fail(d, "model", "model: missing");
+        spa_diag_error(d, "model", "model: missing");
         return NULL;
     }
     for (size_t i = 0; i < st->nmodels; i++)
         if (strcasecmp(st->models[i]->name, name) == 0)
             return st->models[i];
     if (st->nmodels == SPA_STORE_MAX_MODELS) {
-        spa_store_fail(d, "model", "model: '%s': too many models loaded", name);
+        spa_diag_error(d, "model", "model: '%s': too many models loaded", name);
         return NULL;
     }
     spa_diags tmp;
@@ -365,7 +355,7 @@ const spa_model *spa_store_model(spa_store *st, const char *name, spa_diags *d)
     m = spa_model_load_builtin(name, &tmp);
     spa_diags_free(&tmp);
     if (!m) {
-        spa_store_fail(d, "model", "model: '%s' is not a known model", name);
+        spa_diag_error(d, "model", "model: '%s' is not a known model", name);
         return NULL;
     }
     st->models[st->nmodels++] = m;
@@ -419,7 +409,7 @@ int spa_store_exists(spa_store *st, const char *sql, const char *key, spa_diags 
 int spa_store_mac(const char *in, char mac[13], spa_diags *d)
 {
     if (!in || spa_mac_parse(in, mac) < 0)
-        return spa_store_fail(d, "mac", "mac: '%s' is not a MAC address (12 hex digits)",
+        return spa_diag_error(d, "mac", "mac: '%s' is not a MAC address (12 hex digits)",
                               in ? in : "");
     return 0;
 }
@@ -472,13 +462,13 @@ static int check_refs(spa_store *st, const char *account, const char *group, spa
         if ((r = spa_store_exists(st, sql_acct_exists, account, d)) < 0)
             return -1;
         if (!r)
-            bad = spa_store_fail(d, "account", "account: '%s' does not exist", account);
+            bad = spa_diag_error(d, "account", "account: '%s' does not exist", account);
     }
     if (group && *group) {
         if ((r = spa_store_exists(st, sql_group_exists, group, d)) < 0)
             return -1;
         if (!r)
-            bad = spa_store_fail(d, "group", "group: '%s' does not exist", group);
+            bad = spa_diag_error(d, "group", "group: '%s' does not exist", group);
     }
     return bad;
 }
@@ -499,7 +489,7 @@ int spa_store_device_write(spa_store *st, const spa_store_devrow *r, bool replac
     sqlite3_stmt *s;
     int rc;
     if (spa_store_random_hex(key, 32) < 0 || spa_store_random_hex(path, 16) < 0)
-        return spa_store_fail(d, "random", "random number generator failed");
+        return spa_diag_error(d, "random", "random number generator failed");
     if (!(s = spa_store_stmt(st, replace ? sql_dev_replace : sql_dev_insert, d)))
         return -1;
     sqlite3_bind_text(s, 1, r->mac, 12, SQLITE_TRANSIENT);
@@ -515,7 +505,7 @@ int spa_store_device_write(spa_store *st, const spa_store_devrow *r, bool replac
     sqlite3_reset(s);
     OPENSSL_cleanse(key, sizeof key);
     if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
-        return spa_store_fail(d, "mac", "mac: device %s already exists", r->mac);
+        return spa_diag_error(d, "mac", "mac: device %s already exists", r->mac);
     if (rc != SQLITE_DONE)
         return spa_store_dberr(st, d, "adding a device");
     return spa_store_bump(st, SPA_SCOPE_DEVICE, r->mac, d);
@@ -535,7 +525,7 @@ int spa_store_device_add(spa_store *st, const char *mac, const char *model, cons
     else
         r.model = m->name;
     if (serial && !spa_value_is_ascii(serial, strlen(serial)))
-        bad = spa_store_fail(d, "serial", "serial: not printable ASCII");
+        bad = spa_diag_error(d, "serial", "serial: not printable ASCII");
     if (check_refs(st, account, group, d) != 0 || bad)
         return -1;
     if (spa_store_tx_begin(st, d) < 0)
@@ -602,7 +592,7 @@ int spa_store_device_get(spa_store *st, const char *mac, unsigned flags, spa_dev
     }
     rc = dev_from_row(s, flags, out);
     sqlite3_reset(s);
-    return rc < 0 ? spa_store_fail(d, "oom", "out of memory") : 0;
+    return rc < 0 ? spa_diag_error(d, "oom", "out of memory") : 0;
 }
 
 int spa_store_device_list(spa_store *st, const spa_device_filter *f, unsigned flags,
@@ -628,7 +618,7 @@ int spa_store_device_list(spa_store *st, const spa_device_filter *f, unsigned fl
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         spa_device dv;
         if (dev_from_row(s, flags, &dv) < 0) {
-            ret = spa_store_fail(d, "oom", "out of memory");
+            ret = spa_diag_error(d, "oom", "out of memory");
             break;
         }
         ret = cb(ctx, &dv);
@@ -669,7 +659,7 @@ static int dev_write1(spa_store *st, const char *sql, const char *mac, const cha
     rc = sqlite3_step(s);
     sqlite3_reset(s);
     if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) {
-        spa_store_fail(d, "reference", "device %s: refers to a missing account or group", mac);
+        spa_diag_error(d, "reference", "device %s: refers to a missing account or group", mac);
         goto fail;
     }
     if (rc != SQLITE_DONE) {
@@ -698,10 +688,10 @@ int spa_store_device_update(spa_store *st, const char *mac, const char *field,
     if (spa_store_mac(mac, m, d) < 0)
         return -1;
     if (!field)
-        return spa_store_fail(d, "field", "field: missing");
+        return spa_diag_error(d, "field", "field: missing");
     if (strcmp(field, "serial") == 0) {
         if (!v || !spa_value_is_ascii(v, strlen(v)))
-            return spa_store_fail(d, "serial", "serial: not printable ASCII");
+            return spa_diag_error(d, "serial", "serial: not printable ASCII");
         sql = "UPDATE devices SET serial = ?2 WHERE mac = ?1";
     } else if (strcmp(field, "model") == 0) {
         const spa_model *md = spa_store_model(st, v, d);
@@ -724,13 +714,13 @@ int spa_store_device_update(spa_store *st, const char *mac, const char *field,
     } else if (strcmp(field, "state") == 0) {
         spa_dev_state ds;
         if (spa_dev_state_parse(v, &ds) < 0)
-            return spa_store_fail(d, "state",
+            return spa_diag_error(d, "state",
                                   "state: '%s' is not one of new, bootstrap, provisioned, disabled",
                                   v ? v : "");
         v = spa_dev_state_name(ds);
         sql = "UPDATE devices SET state = ?2 WHERE mac = ?1";
     } else {
-        return spa_store_fail(d, "field",
+        return spa_diag_error(d, "field",
                               "field: '%s' is not one of serial, model, account, group, state",
                               field);
     }
@@ -748,7 +738,7 @@ int spa_store_device_touch(spa_store *st, const char *mac, const char *fw_seen, 
     if (spa_store_mac(mac, m, d) < 0)
         return -1;
     if (fw_seen && !spa_value_is_ascii(fw_seen, strlen(fw_seen)))
-        return spa_store_fail(d, "fw_seen", "fw_seen: not printable ASCII");
+        return spa_diag_error(d, "fw_seen", "fw_seen: not printable ASCII");
     if (spa_store_tx_begin(st, d) < 0)
         return -1;
     if (!(s = spa_store_stmt(st, sql, d)))
@@ -787,7 +777,7 @@ int spa_store_device_rotate_key(spa_store *st, const char *mac, spa_diags *d)
     if (spa_store_mac(mac, m, d) < 0)
         return -1;
     if (spa_store_random_hex(key, 32) < 0 || spa_store_random_hex(path, 16) < 0)
-        return spa_store_fail(d, "random", "random number generator failed");
+        return spa_diag_error(d, "random", "random number generator failed");
     if (spa_store_tx_begin(st, d) < 0)
         return -1;
     if (!(s = spa_store_stmt(st, sql, d)))

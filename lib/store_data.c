@@ -35,11 +35,11 @@ void spa_account_clear(spa_account *a)
 static int check_text(const char *field, const char *v, size_t max, bool required, spa_diags *d)
 {
     if (!v || !*v)
-        return required ? spa_store_fail(d, field, "%s: missing", field) : 0;
+        return required ? spa_diag_error(d, field, "%s: missing", field) : 0;
     if (strlen(v) > max)
-        return spa_store_fail(d, field, "%s: longer than %zu characters", field, max);
+        return spa_diag_error(d, field, "%s: longer than %zu characters", field, max);
     if (!spa_value_is_ascii(v, strlen(v)))
-        return spa_store_fail(d, field, "%s: not printable ASCII", field);
+        return spa_diag_error(d, field, "%s: not printable ASCII", field);
     return 0;
 }
 
@@ -64,7 +64,7 @@ int spa_store_account_add(spa_store *st, const char *id, const char *name, const
     rc = sqlite3_step(s);
     sqlite3_reset(s);
     if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
-        spa_store_fail(d, "id", "id: account '%s' already exists", id);
+        spa_diag_error(d, "id", "id: account '%s' already exists", id);
         goto fail;
     }
     if (rc != SQLITE_DONE || spa_store_bump(st, SPA_SCOPE_ACCOUNT, id, d) < 0) {
@@ -85,7 +85,7 @@ int spa_store_account_set(spa_store *st, const char *id, const char *field, cons
     int rc;
     size_t max = 63;
     if (!field)
-        return spa_store_fail(d, "field", "field: missing");
+        return spa_diag_error(d, "field", "field: missing");
     if (strcmp(field, "name") == 0) {
         sql = "UPDATE accounts SET name = coalesce(?2, '') WHERE id = ?1";
         max = 128;
@@ -96,9 +96,9 @@ int spa_store_account_set(spa_store *st, const char *id, const char *field, cons
     } else if (strcmp(field, "pin") == 0) {
         sql = "UPDATE accounts SET pin = ?2, pin_used = 0 WHERE id = ?1";
         if (value && strlen(value) < 4)
-            return spa_store_fail(d, "pin", "pin: shorter than 4 characters");
+            return spa_diag_error(d, "pin", "pin: shorter than 4 characters");
     } else {
-        return spa_store_fail(d, "field", "field: '%s' is not one of name, number, password, pin",
+        return spa_diag_error(d, "field", "field: '%s' is not one of name, number, password, pin",
                               field);
     }
     if (check_text(field, value, max, false, d) < 0)
@@ -112,7 +112,7 @@ int spa_store_account_set(spa_store *st, const char *id, const char *field, cons
     rc = sqlite3_step(s);
     sqlite3_reset(s);
     if (rc == SQLITE_CONSTRAINT_UNIQUE) {
-        spa_store_fail(d, "pin", "pin: already given to another account");
+        spa_diag_error(d, "pin", "pin: already given to another account");
         goto fail;
     }
     if (rc != SQLITE_DONE) {
@@ -163,7 +163,7 @@ int spa_store_account_get(spa_store *st, const char *id, unsigned flags, spa_acc
     else
         rc = spa_store_dberr(st, d, "reading an account");
     sqlite3_reset(s);
-    return rc == -2 ? spa_store_fail(d, "oom", "out of memory") : rc;
+    return rc == -2 ? spa_diag_error(d, "oom", "out of memory") : rc;
 }
 
 int spa_store_account_list(spa_store *st, unsigned flags, spa_account_cb cb, void *ctx,
@@ -176,7 +176,7 @@ int spa_store_account_list(spa_store *st, unsigned flags, spa_account_cb cb, voi
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         spa_account a;
         if (acct_from_row(s, flags, &a) < 0) {
-            ret = spa_store_fail(d, "oom", "out of memory");
+            ret = spa_diag_error(d, "oom", "out of memory");
             break;
         }
         ret = cb(ctx, &a);
@@ -206,7 +206,7 @@ static int remove_referenced(spa_store *st, const char *sql_count, const char *s
         n = (long)sqlite3_column_int64(s, 0);
     sqlite3_reset(s);
     if (n > 0) {
-        spa_store_fail(d, what, "%s: '%s' still has %ld device%s; move or remove them first",
+        spa_diag_error(d, what, "%s: '%s' still has %ld device%s; move or remove them first",
                        what, key, n, n == 1 ? "" : "s");
         goto fail;
     }
@@ -267,7 +267,7 @@ int spa_store_bind_pin(spa_store *st, const char *mac, const char *pin, char *ac
         goto fail;
     }
     if (sqlite3_changes(st->db) == 0) {
-        spa_store_fail(d, "mac", "mac: device %s is not known", m);
+        spa_diag_error(d, "mac", "mac: device %s is not known", m);
         goto fail;
     }
     if (!(s = spa_store_stmt(st, "UPDATE accounts SET pin_used = 1 WHERE id = ?1", d)))
@@ -305,7 +305,7 @@ int spa_store_group_add(spa_store *st, const char *name, const char *description
     rc = sqlite3_step(s);
     sqlite3_reset(s);
     if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
-        spa_store_fail(d, "name", "name: group '%s' already exists", name);
+        spa_diag_error(d, "name", "name: group '%s' already exists", name);
         goto fail;
     }
     if (rc != SQLITE_DONE || spa_store_bump(st, SPA_SCOPE_GROUP, name, d) < 0) {
@@ -393,7 +393,7 @@ static int resolve_scope(spa_store *st, spa_scope scope, const char *target, sco
     switch (scope) {
     case SPA_SCOPE_GLOBAL:
         if (*target)
-            return spa_store_fail(d, "target", "target: the global scope takes no target");
+            return spa_diag_error(d, "target", "target: the global scope takes no target");
         return spa_store_all_models(st, d);
     case SPA_SCOPE_MODEL:
         if (!(sc->one = spa_store_model(st, target, d)))
@@ -408,7 +408,7 @@ static int resolve_scope(spa_store *st, spa_scope scope, const char *target, sco
                                   target, d)) < 0)
             return -1;
         if (!r)
-            return spa_store_fail(d, "target", "target: %s '%s' does not exist",
+            return spa_diag_error(d, "target", "target: %s '%s' does not exist",
                                   spa_scope_name(scope), target);
         snprintf(sc->target, sizeof sc->target, "%s", target);
         return spa_store_all_models(st, d);
@@ -417,14 +417,14 @@ static int resolve_scope(spa_store *st, spa_scope scope, const char *target, sco
         if (spa_store_mac(target, sc->target, d) < 0)
             return -1;
         if ((r = spa_store_device_get(st, sc->target, 0, &dv, d)) != 0)
-            return r < 0 ? -1 : spa_store_fail(d, "target", "target: device %s does not exist",
+            return r < 0 ? -1 : spa_diag_error(d, "target", "target: device %s does not exist",
                                                sc->target);
         sc->one = spa_store_model(st, dv.model, d);
         spa_device_clear(&dv);
         return sc->one ? 0 : -1;
     }
     default:
-        return spa_store_fail(d, "scope", "scope: unknown");
+        return spa_diag_error(d, "scope", "scope: unknown");
     }
 }
 
@@ -441,12 +441,12 @@ static int check_entry(spa_store *st, const scope_ctx *sc, const spa_profile_ent
 
     if (e->value) {
         if (!spa_value_is_ascii(e->value, strlen(e->value)))
-            return spa_store_fail(d, "value", "%s: value is not printable ASCII", e->name);
+            return spa_diag_error(d, "value", "%s: value is not printable ASCII", e->name);
         tpl = spa_template_check(e->value, why, sizeof why, &col);
         if (tpl < 0)
-            return spa_store_fail(d, "template", "%s: column %u: %s", e->name, col, why);
+            return spa_diag_error(d, "template", "%s: column %u: %s", e->name, col, why);
     } else if (e->access == SPA_ACCESS_UNSET) {
-        return spa_store_fail(d, "value", "%s: neither a value nor a user access given",
+        return spa_diag_error(d, "value", "%s: neither a value nor a user access given",
                               e->name);
     }
     for (size_t i = 0; i < nm; i++) {
@@ -456,14 +456,14 @@ static int check_entry(spa_store *st, const scope_ctx *sc, const spa_profile_ent
         found++;
         if (e->value && !tpl && spa_type_check(&pd->type, e->value, why, sizeof why) < 0) {
             if (pd->flags & (SPA_PF_SECRET | SPA_PF_WRITE_ONLY))   /* why may quote it */
-                return spa_store_fail(d, "type", "%s: the (secret) value is not valid for %s",
+                return spa_diag_error(d, "type", "%s: the (secret) value is not valid for %s",
                                       e->name, ms[i]->name);
-            return spa_store_fail(d, "type", "%s: value '%s' is not valid for %s: %s", e->name,
+            return spa_diag_error(d, "type", "%s: value '%s' is not valid for %s: %s", e->name,
                                   e->value, ms[i]->name, why);
         }
     }
     if (!found)
-        return spa_store_fail(d, "unknown-param", "%s: not a parameter of %s", e->name,
+        return spa_diag_error(d, "unknown-param", "%s: not a parameter of %s", e->name,
                               sc->one ? sc->one->name : "any model");
     return 0;
 }
@@ -516,10 +516,10 @@ int spa_store_param_set(spa_store *st, spa_scope scope, const char *target, cons
     spa_profile_init(&p);
     rc = spa_profile_set(&p, name ? name : "", value, access, NULL, 0, 0);
     if (rc == -1)
-        rc = spa_store_fail(d, "name", "name: '%s' is not a valid parameter name",
+        rc = spa_diag_error(d, "name", "name: '%s' is not a valid parameter name",
                             name ? name : "");
     else if (rc < 0)
-        rc = spa_store_fail(d, "oom", "out of memory");
+        rc = spa_diag_error(d, "oom", "out of memory");
     else
         rc = spa_store_param_apply(st, scope, target, &p, d);
     spa_profile_free(&p);
@@ -534,7 +534,7 @@ int spa_store_param_unset(spa_store *st, spa_scope scope, const char *target, co
     scope_ctx sc;
     sqlite3_stmt *s;
     if (!name || spa_name_canonical(name, strlen(name), canon, sizeof canon) < 0)
-        return spa_store_fail(d, "name", "name: '%s' is not a valid parameter name",
+        return spa_diag_error(d, "name", "name: '%s' is not a valid parameter name",
                               name ? name : "");
     if (resolve_scope(st, scope, target, &sc, d) < 0)
         return -1;
@@ -599,7 +599,7 @@ int spa_store_param_list(spa_store *st, spa_scope scope, const char *target, uns
     char mac[13];
     sqlite3_stmt *s;
     if ((unsigned)scope >= SPA_SCOPE_COUNT)
-        return spa_store_fail(d, "scope", "scope: unknown");
+        return spa_diag_error(d, "scope", "scope: unknown");
     if (!(flags & SPA_STORE_SECRETS) && spa_store_all_models(st, d) < 0)
         return -1;
     if (scope == SPA_SCOPE_GLOBAL)
@@ -672,7 +672,7 @@ static int file_digest(const char *path, char hex[65], int64_t *size, spa_diags 
     EVP_MD_CTX *c;
     int ok = 1;
     if (!f)
-        return spa_store_fail(d, "path", "path: %s: cannot open", path);
+        return spa_diag_error(d, "path", "path: %s: cannot open", path);
     c = EVP_MD_CTX_new();
     *size = 0;
     ok = c && EVP_DigestInit_ex(c, EVP_sha256(), NULL);
@@ -684,7 +684,7 @@ static int file_digest(const char *path, char hex[65], int64_t *size, spa_diags 
     fclose(f);
     EVP_MD_CTX_free(c);
     if (!ok || mdlen != 32)
-        return spa_store_fail(d, "path", "path: %s: cannot read", path);
+        return spa_diag_error(d, "path", "path: %s: cannot read", path);
     for (unsigned i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", md[i]);
     return 0;
@@ -718,7 +718,7 @@ int spa_store_firmware_add(spa_store *st, const char *model, const char *version
     rc = sqlite3_step(s);
     sqlite3_reset(s);
     if (rc == SQLITE_CONSTRAINT_UNIQUE) {
-        spa_store_fail(d, "version", "version: %s %s is already recorded", m->name, version);
+        spa_diag_error(d, "version", "version: %s %s is already recorded", m->name, version);
         goto fail;
     }
     if (rc != SQLITE_DONE) {
@@ -781,7 +781,7 @@ int spa_store_firmware_list(spa_store *st, const char *model, spa_firmware_cb cb
         f.staged = (unsigned)sqlite3_column_int(s, 6);
         f.added = sqlite3_column_int64(s, 7);
         if (!f.model || !f.version || !f.path)
-            ret = spa_store_fail(d, "oom", "out of memory");
+            ret = spa_diag_error(d, "oom", "out of memory");
         else
             ret = cb(ctx, &f);
         spa_firmware_clear(&f);
@@ -823,7 +823,7 @@ int spa_store_event_add(spa_store *st, int64_t when, const char *mac, spa_event_
     if (mac && *mac && spa_store_mac(mac, m, d) < 0)
         return -1;
     if ((unsigned)kind >= SPA_EV_COUNT)
-        return spa_store_fail(d, "kind", "kind: unknown event kind");
+        return spa_diag_error(d, "kind", "kind: unknown event kind");
     if (spa_store_tx_begin(st, d) < 0)
         return -1;
     if (!(s = spa_store_stmt(st, sql, d)))
@@ -858,7 +858,7 @@ int spa_store_event_query(spa_store *st, const spa_event_query *q, spa_event_cb 
     if (q->mac && spa_store_mac(q->mac, m, d) < 0)
         return -1;
     if (q->kind >= SPA_EV_COUNT)
-        return spa_store_fail(d, "kind", "kind: unknown event kind");
+        return spa_diag_error(d, "kind", "kind: unknown event kind");
     if (!(s = spa_store_stmt(st, sql, d)))
         return -1;
     spa_store_bind_text(s, 1, q->mac ? m : NULL);

@@ -32,9 +32,6 @@ typedef struct spa_store_devrow {
     unsigned line;           /* CSV line, for diagnostics */
 } spa_store_devrow;
 
-/* Record an error diagnostic; returns -1. */
-int spa_store_fail(spa_diags *d, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 /* Record the connection's last SQLite error; returns -1. */
 int spa_store_dberr(spa_store *st, spa_diags *d, const char *what);
 /* The cached prepared statement for sql (a string constant: compared by

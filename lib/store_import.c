@@ -37,12 +37,10 @@ static void bad(importer *im, unsigned line, unsigned col, const char *code, con
     __attribute__((format(printf, 5, 6)));
 static void bad(importer *im, unsigned line, unsigned col, const char *code, const char *fmt, ...)
 {
-    char msg[256];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    spa_diag_vadd(im->d, SPA_DIAG_ERROR, im->file, line, col, code, fmt, ap);
     va_end(ap);
-    spa_diag_add(im->d, SPA_DIAG_ERROR, im->file, line, col, code, "%s", msg);
     im->errors++;
 }
 

@@ -175,13 +175,11 @@ static int fail(cur *c, const char *code, const char *fmt, ...)
 
 static int fail(cur *c, const char *code, const char *fmt, ...)
 {
-    char msg[160];
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    spa_diag_vadd(c->d, SPA_DIAG_ERROR, NULL, 1, (unsigned)c->i + 1, code, fmt, ap);
     va_end(ap);
-    spa_diag_add(c->d, SPA_DIAG_ERROR, NULL, 1, (unsigned)c->i + 1, code, "%s", msg);
     return -1;
 }
 

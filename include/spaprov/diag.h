@@ -2,6 +2,7 @@
  * by every parser, so a tool can print them all and a library never aborts. */
 #ifndef SPAPROV_DIAG_H
 #define SPAPROV_DIAG_H
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -31,6 +32,13 @@ void spa_diags_free(spa_diags *d);
 void spa_diag_add(spa_diags *d, spa_severity sev, const char *file, unsigned line,
                   unsigned col, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
+/* spa_diag_add with a va_list. */
+void spa_diag_vadd(spa_diags *d, spa_severity sev, const char *file, unsigned line,
+                   unsigned col, const char *code, const char *fmt, va_list ap)
+    __attribute__((format(printf, 7, 0)));
+/* Record an error not tied to a position; always returns -1 (for `return`). */
+int spa_diag_error(spa_diags *d, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Print all diagnostics as "file:line:col: severity: message" lines. */
 void spa_diags_print(const spa_diags *d, FILE *out);
 /* Format one diagnostic into buf (always NUL-terminated); returns buf. */
