@@ -5,17 +5,7 @@
 #include <string.h>
 #include "testutil.h"
 
-typedef struct kv { const char *k, *v; } kv;
-
-static const char *table_lookup(void *ctx, const char *name, size_t len, char *s, size_t n)
-{
-    (void)s;
-    (void)n;
-    for (const kv *e = ctx; e->k; e++)
-        if (strlen(e->k) == len && memcmp(e->k, name, len) == 0)
-            return e->v;
-    return NULL;
-}
+typedef tu_kv kv;
 
 static const kv vars[] = {
     { "MAU", "000E08012345" }, { "MA", "000e08012345" }, { "A", "ABCDEF" }, { "B", "123" },
@@ -26,7 +16,7 @@ static char *expand(const char *in, unsigned flags)
 {
     spa_buf out;
     spa_buf_init(&out);
-    assert_int_equal(spa_macro_expand(in, strlen(in), table_lookup, (void *)vars, flags, &out), 0);
+    assert_int_equal(spa_macro_expand(in, strlen(in), tu_kv_lookup, (void *)vars, flags, &out), 0);
     return spa_buf_steal(&out);
 }
 

@@ -11,9 +11,7 @@
 
 /* ------------------------------------------------------------ variables */
 
-typedef struct kv {
-    const char *k, *v;
-} kv;
+typedef tu_kv kv;
 
 #define NVARS 32
 static kv vars[NVARS];
@@ -48,16 +46,6 @@ static void set_var(const char *k, const char *v)
     vars[i].v = v;
 }
 
-static const char *lookup(void *ctx, const char *name, size_t len, char *s, size_t n)
-{
-    (void)ctx;
-    (void)s;
-    (void)n;
-    for (const kv *e = vars; e->k; e++)
-        if (strlen(e->k) == len && memcmp(e->k, name, len) == 0)
-            return e->v;
-    return NULL;
-}
 
 static int setup(void **state)
 {
@@ -68,7 +56,7 @@ static int setup(void **state)
 
 static spa_rule_env env_with(const char *dhcp)
 {
-    spa_rule_env e = { lookup, NULL, dhcp, "test.xml", 5, 0 };
+    spa_rule_env e = { tu_kv_lookup, vars, dhcp, "test.xml", 5, 0 };
     return e;
 }
 
@@ -619,7 +607,7 @@ static void test_warning_text(void **state)
 {
     spa_rule *r;
     spa_diags d;
-    spa_rule_env e = { lookup, NULL, NULL, "dev.xml", 9, 20 };
+    spa_rule_env e = { tu_kv_lookup, vars, NULL, "dev.xml", 9, 20 };
     (void)state;
     spa_diags_init(&d);
     assert_int_equal(spa_rule_parse(&r, "1 eq 1 and $CCERT eq 1", 22, SPA_RULE_TRIGGER, "dev.xml",

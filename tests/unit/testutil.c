@@ -78,3 +78,13 @@ int tu_diags_contain(const spa_diags *d, const char *needle)
             return 1;
     return 0;
 }
+
+const char *tu_kv_lookup(void *ctx, const char *name, size_t len, char *scratch, size_t n)
+{
+    (void)scratch;
+    (void)n;
+    for (const tu_kv *e = ctx; e && e->k; e++)
+        if (strlen(e->k) == len && memcmp(e->k, name, len) == 0)
+            return e->v;
+    return NULL;
+}

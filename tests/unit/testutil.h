@@ -22,6 +22,10 @@ void tu_parse_xml(spa_profile *p, const char *xml);
 void tu_parse_text(spa_profile *p, const char *text);
 /* Value of name in p ("<unchanged>" for NULL, "<absent>" when missing). */
 const char *tu_value(const spa_profile *p, const char *name);
+/* A name → value table for macro lookups, ended by {NULL, NULL}. */
+typedef struct tu_kv { const char *k, *v; } tu_kv;
+/* spa_macro_lookup_fn over a tu_kv table passed as ctx. */
+const char *tu_kv_lookup(void *ctx, const char *name, size_t len, char *scratch, size_t n);
 /* True if some diagnostic, formatted, contains needle. */
 int tu_diags_contain(const spa_diags *d, const char *needle);
 
