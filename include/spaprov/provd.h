@@ -1,0 +1,180 @@
+/* provd.h — the provisioning server's logic (spaprovd), kept apart from the
+ * sockets so it can be unit-tested: the configuration file, the
+ * identification of a device from one request (client certificate,
+ * User-Agent, MAC in the path or query, TFTP file name), the routing of a
+ * request to a per-device profile or a static file, and the answer, with
+ * every request and result stored as an event. lib/provd_net.c wires it to
+ * the TFTP, HTTP(S) and syslog servers on one libevent loop. See
+ * docs/spaprovd.md. */
+#ifndef SPAPROV_PROVD_H
+#define SPAPROV_PROVD_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "spaprov/buf.h"
+#include "spaprov/diag.h"
+#include "spaprov/render.h"
+#include "spaprov/store.h"
+#include "spaprov/tls.h"
+
+struct event_base;
+
+/* ---- configuration ---------------------------------------------------- */
+
+/* What to do with a request for a device the database does not know. */
+typedef enum {
+    SPA_UNKNOWN_404 = 0,     /* refuse (404 / TFTP file not found) */
+    SPA_UNKNOWN_BOOTSTRAP,   /* serve the bootstrap file (bootstrap_file) */
+    SPA_UNKNOWN_REGISTER     /* add the device (model from cert/UA) and serve it */
+} spa_unknown_policy;
+
+#define SPA_PROVD_STR 512
+
+/* Every setting of spaprovd; strings are fixed-size so a reload is a copy. */
+typedef struct spa_provd_config {
+    char data_dir[SPA_PROVD_STR];      /* database and generated files */
+    char static_root[SPA_PROVD_STR];   /* firmware and other static files ("" = data_dir/files) */
+    char tftp_address[64];
+    uint16_t tftp_port;                /* 0 = disabled */
+    char http_address[64];
+    uint16_t http_port;                /* 0 = disabled */
+    char https_address[64];
+    uint16_t https_port;               /* 0 = disabled */
+    char syslog_address[64];
+    uint16_t syslog_port;              /* 0 = disabled */
+    char tls_cert[SPA_PROVD_STR];      /* "" = self-made in data_dir/tls */
+    char tls_key[SPA_PROVD_STR];
+    char client_ca[SPA_PROVD_STR];     /* "" = client certificates not requested */
+    bool require_client_cert;
+    bool tls_legacy;                   /* offer the guide's Table 1-2 suites */
+    bool https_plain;                  /* serve unencrypted profiles over HTTPS to a
+                                          device proven by its certificate */
+    spa_unknown_policy unknown;
+    char bootstrap_file[SPA_PROVD_STR]; /* relative to static_root */
+    char server_url[SPA_PROVD_STR];    /* {{server.url}} */
+    char server_name[256];             /* {{server.name}} */
+    unsigned tftp_blksize_max;         /* 0 = MTU-sized */
+    unsigned tftp_rate;                /* requests/s per client (0 = 50) */
+    uint64_t wrq_max;                  /* TFTP upload cap into data_dir/reports (0 = refuse) */
+} spa_provd_config;
+
+/* Fill c with the zero-configuration defaults (docs/spaprovd.md). */
+void spa_provd_config_defaults(spa_provd_config *c);
+/* Parse config text (`Name "value" ;` statements, # comments) over c.
+ * Unknown names and bad values are errors at file:line:col; on any error
+ * c is unchanged. 0 or -1. */
+int spa_provd_config_parse(spa_provd_config *c, const char *text, size_t len, const char *file,
+                           spa_diags *d);
+/* Defaults, then the file at path (NULL = defaults only). 0 or -1. */
+int spa_provd_config_load(spa_provd_config *c, const char *path, spa_diags *d);
+/* The database file of a data directory into out[n]. */
+void spa_provd_db_path(const char *data_dir, char *out, size_t n);
+/* Create data_dir (and its files/ and tls/ folders) when missing. 0 or -1. */
+int spa_provd_prepare_dir(const char *data_dir, spa_diags *d);
+
+/* ---- one request ----------------------------------------------------- */
+
+typedef enum { SPA_PROTO_TFTP = 0, SPA_PROTO_HTTP, SPA_PROTO_HTTPS } spa_provd_proto;
+
+/* What the socket layer knows about a request. Any pointer may be NULL. */
+typedef struct spa_provd_input {
+    spa_provd_proto proto;
+    const char *method;                 /* "GET"/"HEAD" (HTTP); NULL for TFTP */
+    const char *path;                   /* raw path (HTTP, %-encoded) or TFTP file name */
+    const char *query;                  /* raw query or NULL */
+    const char *user_agent;
+    const spa_cert_subject *cert;       /* verified client certificate */
+    const char *peer;                   /* "127.0.0.1" for the logs */
+} spa_provd_input;
+
+/* Where an identification field came from. */
+typedef enum {
+    SPA_ID_NONE = 0, SPA_ID_CERT, SPA_ID_UA, SPA_ID_PATH, SPA_ID_QUERY, SPA_ID_FILENAME
+} spa_id_source;
+
+/* Name of a source: "none", "certificate", "user-agent", "path", "query", "file name". */
+const char *spa_id_source_name(spa_id_source s);
+
+/* The device a request comes from, merged from every source in the order
+ * certificate → User-Agent → path/query/file name (first one wins per field),
+ * and the MAC whose profile it asks for. */
+typedef struct spa_provd_ident {
+    char mac[13];            /* the device making the request ("" = unknown) */
+    spa_id_source mac_from;
+    char model[33];          /* "SPA2102" or "" */
+    spa_id_source model_from;
+    char serial[129];
+    spa_id_source serial_from;
+    char fw_version[33];     /* from the User-Agent */
+    char want_mac[13];       /* the profile asked for ("" = none named) */
+    spa_id_source want_from;
+    bool cert_bound;         /* a unit-specific certificate proved mac */
+    bool mismatch;           /* cert_bound and want_mac names another device */
+} spa_provd_ident;
+
+/* Identify the device of one request (pure; no database). path must already
+ * be normalised (spa_provd_route). */
+void spa_provd_identify(const spa_provd_input *in, const char *path, spa_provd_ident *out);
+
+typedef enum {
+    SPA_ROUTE_REFUSE = 0,   /* bad path: traversal, NUL, too long (security event) */
+    SPA_ROUTE_PROFILE,      /* a configuration profile (named *.cfg or *.xml) */
+    SPA_ROUTE_STATIC        /* any other file under the static root */
+} spa_route_kind;
+
+/* Decode (HTTP: %XX) and normalise a request path into out[n] (relative,
+ * no leading '/'), and classify it. REFUSE leaves the reason in why[whyn]. */
+spa_route_kind spa_provd_route(spa_provd_proto proto, const char *raw, char *out, size_t n,
+                               char *why, size_t whyn);
+
+/* ---- the server core ------------------------------------------------- */
+
+typedef struct spa_provd spa_provd;
+
+/* An answer, independent of the protocol. */
+typedef struct spa_provd_response {
+    int status;               /* HTTP status: 200, 400, 403, 404, 405, 500 */
+    const char *content_type;
+    spa_buf body;             /* bytes to send (the caller frees with spa_provd_response_free) */
+    char etag[40];            /* "" = let the HTTP layer compute one */
+    bool is_static;           /* a static file: Range/ETag apply */
+    char reason[160];         /* why (for TFTP errors and logs); never secret */
+} spa_provd_response;
+
+/* Release a response's body. */
+void spa_provd_response_free(spa_provd_response *r);
+
+/* A server core over an open store (borrowed) and a copy of cfg. NULL on OOM. */
+spa_provd *spa_provd_new(spa_store *st, const spa_provd_config *cfg);
+/* Free the core (not the store). */
+void spa_provd_free(spa_provd *p);
+/* Replace the configuration (SIGHUP) and drop cached renders. */
+void spa_provd_set_config(spa_provd *p, const spa_provd_config *cfg);
+/* The configuration in force. */
+const spa_provd_config *spa_provd_get_config(const spa_provd *p);
+/* Answer one request: identify, route, render or read, and store a request
+ * and a result (or security) event. Always fills r (status 500 on failure). */
+void spa_provd_handle(spa_provd *p, const spa_provd_input *in, spa_provd_response *r);
+/* Store one received syslog line as an event of the MAC found in it. */
+void spa_provd_syslog(spa_provd *p, const char *mac, const char *peer, const char *line,
+                      size_t len);
+
+/* Store an uploaded report (TFTP WRQ) as a report event with the bytes as
+ * its blob, attributed to the MAC in the file name (if any). */
+void spa_provd_report(spa_provd *p, const char *name, const char *peer, const void *data,
+                      size_t len);
+/* Store a security event raised below the core (e.g. the TFTP server
+ * refusing a file name before routing): "PROTO refused from PEER: msg". */
+void spa_provd_security(spa_provd *p, const char *proto, const char *peer, const char *msg);
+
+/* ---- the network side (lib/provd_net.c) ------------------------------- */
+
+typedef struct spa_provd_net spa_provd_net;
+
+/* Open the listeners of p's configuration on base (the self-made TLS
+ * certificate is created when none is configured). NULL with diagnostics. */
+spa_provd_net *spa_provd_net_start(struct event_base *base, spa_provd *p, spa_diags *d);
+/* Close every listener. */
+void spa_provd_net_stop(spa_provd_net *n);
+
+#endif

@@ -1,0 +1,522 @@
+/* provd.c — spaprovd's request logic, independent of sockets: route a
+ * request path (refusing traversal), identify the device (client
+ * certificate → User-Agent → MAC in the path/query/file name), then answer
+ * with its rendered profile or a static file, storing a request event and a
+ * result (or security) event for each. Policy for secrets: over plain HTTP
+ * and TFTP a profile is always encrypted with the device's key; over HTTPS
+ * it is sent unencrypted only when HTTPS_Plain is on and a unit-specific
+ * client certificate proved the device. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "spaprov/http.h"
+#include "spaprov/http_ident.h"
+#include "spaprov/profile.h"
+#include "spaprov/provd.h"
+#include "spaprov/tftp.h"
+
+#define STATIC_MAX ((off_t)256 << 20)  /* largest static file served (256 MiB) */
+
+struct spa_provd {
+    spa_store *st;
+    spa_provd_config cfg;
+    spa_render_cache *cache;
+    spa_crypt_ctx *cc;
+};
+
+const char *spa_id_source_name(spa_id_source s)
+{
+    switch (s) {
+    case SPA_ID_CERT: return "certificate";
+    case SPA_ID_UA: return "user-agent";
+    case SPA_ID_PATH: return "path";
+    case SPA_ID_QUERY: return "query";
+    case SPA_ID_FILENAME: return "file name";
+    case SPA_ID_NONE: break;
+    }
+    return "none";
+}
+
+/* ---- routing --------------------------------------------------------- */
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* %XX-decode s into out[n]; -1 on a bad escape, %00 or overflow. */
+static int pct_decode(const char *s, char *out, size_t n, char *why, size_t whyn)
+{
+    size_t o = 0;
+    for (size_t i = 0; s[i]; i++) {
+        char ch = s[i];
+        if (ch == '%') {
+            int h = s[i + 1] ? hexval(s[i + 1]) : -1;
+            int l = h >= 0 && s[i + 2] ? hexval(s[i + 2]) : -1;
+            if (h < 0 || l < 0) {
+                snprintf(why, whyn, "bad %%-escape at offset %zu", i);
+                return -1;
+            }
+            ch = (char)(h * 16 + l);
+            if (ch == '\0') {
+                snprintf(why, whyn, "%%00 in path");
+                return -1;
+            }
+            i += 2;
+        }
+        if (o + 1 >= n) {
+            snprintf(why, whyn, "path too long");
+            return -1;
+        }
+        out[o++] = ch;
+    }
+    out[o] = '\0';
+    return 0;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+spa_route_kind spa_provd_route(spa_provd_proto proto, const char *raw, char *out, size_t n,
+                               char *why, size_t whyn)
+{
+    char dec[1024];
+    spa_tftp_err err;
+    const char *p = raw ? raw : "";
+
+    if (n)
+        out[0] = '\0';
+    if (whyn)
+        why[0] = '\0';
+    if (proto != SPA_PROTO_TFTP) {
+        if (pct_decode(p, dec, sizeof dec, why, whyn) < 0)
+            return SPA_ROUTE_REFUSE;
+        p = dec;
+    }
+    if (strcmp(p, "/") == 0 || p[0] == '\0')
+        return SPA_ROUTE_STATIC;    /* the root itself: nothing to serve, 404 */
+    if (spa_tftp_check_path(p, strlen(p), out, n, &err) < 0) {
+        snprintf(why, whyn, "%s", err.msg);
+        if (n)
+            out[0] = '\0';
+        return SPA_ROUTE_REFUSE;
+    }
+    if (ends_with(out, ".cfg") || ends_with(out, ".xml"))
+        return SPA_ROUTE_PROFILE;
+    return SPA_ROUTE_STATIC;
+}
+
+/* ---- identification --------------------------------------------------- */
+
+static void copy_field(char *dst, size_t n, const char *src)
+{
+    snprintf(dst, n, "%s", src);
+}
+
+/* "SPA-2102" → "SPA2102". */
+static void norm_model(char *dst, size_t n, const char *src)
+{
+    size_t o = 0;
+    for (size_t i = 0; src[i] && o + 1 < n; i++) {
+        char c = src[i];
+        if (c == '-' || c == ' ')
+            continue;
+        if (c >= 'a' && c <= 'z')
+            c = (char)(c - 'a' + 'A');
+        dst[o++] = c;
+    }
+    dst[o] = '\0';
+}
+
+void spa_provd_identify(const spa_provd_input *in, const char *path, spa_provd_ident *out)
+{
+    spa_user_agent ua;
+    const char *bn = base_name(path ? path : "");
+    char mac[13];
+
+    memset(out, 0, sizeof *out);
+    if (in->cert) {
+        if (!in->cert->generic && in->cert->mac[0]) {
+            copy_field(out->mac, sizeof out->mac, in->cert->mac);
+            out->mac_from = SPA_ID_CERT;
+            out->cert_bound = true;
+        }
+        if (in->cert->ou[0]) {
+            norm_model(out->model, sizeof out->model, in->cert->ou);
+            out->model_from = SPA_ID_CERT;
+        }
+        if (in->cert->l[0]) {
+            copy_field(out->serial, sizeof out->serial, in->cert->l);
+            out->serial_from = SPA_ID_CERT;
+        }
+    }
+    if (in->user_agent && spa_ua_parse(in->user_agent, strlen(in->user_agent), &ua, NULL, 0) == 0) {
+        if (!out->model[0] && ua.model[0]) {
+            copy_field(out->model, sizeof out->model, ua.model);
+            out->model_from = SPA_ID_UA;
+        }
+        if (!out->serial[0] && ua.serial[0]) {
+            copy_field(out->serial, sizeof out->serial, ua.serial);
+            out->serial_from = SPA_ID_UA;
+        }
+        if (!out->mac[0] && ua.mac[0]) {
+            copy_field(out->mac, sizeof out->mac, ua.mac);
+            out->mac_from = SPA_ID_UA;
+        }
+        copy_field(out->fw_version, sizeof out->fw_version, ua.version);
+    }
+    if (spa_mac_find(bn, strlen(bn), mac) != SPA_MAC_NONE) {
+        copy_field(out->want_mac, sizeof out->want_mac, mac);
+        out->want_from = in->proto == SPA_PROTO_TFTP ? SPA_ID_FILENAME : SPA_ID_PATH;
+    } else if (in->query && spa_mac_find(in->query, strlen(in->query), mac) != SPA_MAC_NONE) {
+        copy_field(out->want_mac, sizeof out->want_mac, mac);
+        out->want_from = SPA_ID_QUERY;
+    }
+    if (!out->mac[0] && out->want_mac[0]) {
+        copy_field(out->mac, sizeof out->mac, out->want_mac);
+        out->mac_from = out->want_from;
+    }
+    if (!out->want_mac[0] && out->mac[0]) {
+        copy_field(out->want_mac, sizeof out->want_mac, out->mac);
+        out->want_from = out->mac_from;
+    }
+    out->mismatch = out->cert_bound && strcmp(out->want_mac, out->mac) != 0;
+}
+
+/* ---- the core ---------------------------------------------------------- */
+
+spa_provd *spa_provd_new(spa_store *st, const spa_provd_config *cfg)
+{
+    spa_provd *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->st = st;
+    p->cfg = *cfg;
+    p->cache = spa_render_cache_new(0);
+    p->cc = spa_crypt_ctx_new();
+    if (!p->cache || !p->cc) {
+        spa_provd_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void spa_provd_free(spa_provd *p)
+{
+    if (!p)
+        return;
+    spa_render_cache_free(p->cache);
+    spa_crypt_ctx_free(p->cc);
+    free(p);
+}
+
+void spa_provd_set_config(spa_provd *p, const spa_provd_config *cfg)
+{
+    p->cfg = *cfg;
+    spa_render_cache_clear(p->cache);
+}
+
+const spa_provd_config *spa_provd_get_config(const spa_provd *p)
+{
+    return &p->cfg;
+}
+
+void spa_provd_response_free(spa_provd_response *r)
+{
+    spa_buf_free(&r->body);
+}
+
+/* Printable-ASCII copy of untrusted text for an event, at most n-1 bytes. */
+static void clean_text(char *dst, size_t n, const char *src, size_t len)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len && o + 1 < n; i++) {
+        unsigned char c = (unsigned char)src[i];
+        dst[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+    }
+    dst[o] = '\0';
+}
+
+static void event(spa_provd *p, const char *mac, spa_event_kind k, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void event(spa_provd *p, const char *mac, spa_event_kind k, const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+    spa_diags d;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    spa_diags_init(&d);
+    if (spa_store_event_add(p->st, 0, mac && mac[0] ? mac : NULL, k, text, NULL, 0, &d) < 0) {
+        char line[512];
+        if (d.n)
+            fprintf(stderr, "spaprovd: event not stored: %s\n",
+                    spa_diag_format(&d.v[0], line, sizeof line));
+    }
+    spa_diags_free(&d);
+}
+
+static const char *proto_name(spa_provd_proto pr)
+{
+    return pr == SPA_PROTO_TFTP ? "tftp" : pr == SPA_PROTO_HTTP ? "http" : "https";
+}
+
+static void respond(spa_provd_response *r, int status, const char *why)
+{
+    r->status = status;
+    r->content_type = "text/plain";
+    spa_buf_reset(&r->body);
+    snprintf(r->reason, sizeof r->reason, "%s", why);
+    if (status != 200)
+        spa_buf_printf(&r->body, "%d %s\n", status, why);
+}
+
+/* Print a failed operation's diagnostics to stderr, prefixed by the MAC. */
+static void log_diags(const char *mac, const spa_diags *d)
+{
+    char line[512];
+    for (size_t i = 0; i < d->n && i < 5; i++)
+        fprintf(stderr, "spaprovd: %s: %s\n", mac, spa_diag_format(&d->v[i], line, sizeof line));
+}
+
+/* Read static_root/rel into r->body; 0, or -1 with r filled (404/500). */
+static int read_static(spa_provd *p, const char *rel, spa_provd_response *r)
+{
+    char full[SPA_PROVD_STR * 2 + 16];
+    struct stat sb;
+    int fd;
+    ssize_t got;
+    size_t off = 0, len;
+
+    if (p->cfg.static_root[0])
+        snprintf(full, sizeof full, "%s/%s", p->cfg.static_root, rel);
+    else
+        snprintf(full, sizeof full, "%s/files/%s", p->cfg.data_dir, rel);
+    if (!rel[0] || stat(full, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size > STATIC_MAX) {
+        respond(r, 404, "no such file");
+        return -1;
+    }
+    fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        respond(r, 404, "no such file");
+        return -1;
+    }
+    len = (size_t)sb.st_size;
+    spa_buf_reset(&r->body);
+    if (spa_buf_reserve(&r->body, len + 1) < 0) {
+        close(fd);
+        respond(r, 500, "out of memory");
+        return -1;
+    }
+    while (off < len) {
+        got = read(fd, r->body.data + off, len - off);
+        if (got <= 0) {
+            if (got < 0 && errno == EINTR)
+                continue;
+            break;
+        }
+        off += (size_t)got;
+    }
+    close(fd);
+    r->body.len = off;
+    r->body.data[off] = '\0';
+    r->status = 200;
+    r->content_type = "application/octet-stream";
+    r->is_static = true;
+    snprintf(r->reason, sizeof r->reason, "file %s, %zu bytes", rel, off);
+    return 0;
+}
+
+/* Add an unknown device under the register policy; 0 added, -1 not. */
+static int auto_register(spa_provd *p, const spa_provd_ident *id, spa_provd_response *r)
+{
+    spa_diags d;
+    int rc;
+    if (!id->model[0]) {
+        respond(r, 404, "unknown device, no model to register it with");
+        return -1;
+    }
+    spa_diags_init(&d);
+    rc = spa_store_device_add(p->st, id->want_mac, id->model, id->serial, NULL, NULL, &d);
+    if (rc < 0) {
+        char line[200];
+        snprintf(line, sizeof line, "unknown device, registration refused: %s",
+                 d.n ? d.v[0].message : "error");
+        respond(r, 404, line);
+    }
+    spa_diags_free(&d);
+    if (rc == 0)
+        event(p, id->want_mac, SPA_EV_RESULT, "registered as %s (from %s)", id->model,
+              spa_id_source_name(id->model_from));
+    return rc;
+}
+
+/* Render want_mac's profile into r. */
+static void serve_profile(spa_provd *p, const spa_provd_input *in, const spa_provd_ident *id,
+                          spa_provd_response *r)
+{
+    spa_device dv;
+    spa_diags d;
+    spa_render_opts o;
+    bool plain = in->proto == SPA_PROTO_HTTPS && p->cfg.https_plain && id->cert_bound;
+    bool hit = false;
+    int rc;
+
+    spa_diags_init(&d);
+    rc = spa_store_device_get(p->st, id->want_mac, 0, &dv, &d);
+    if (rc == 1) {
+        spa_diags_free(&d);
+        if (p->cfg.unknown == SPA_UNKNOWN_BOOTSTRAP) {
+            if (read_static(p, p->cfg.bootstrap_file, r) == 0)
+                snprintf(r->reason, sizeof r->reason, "unknown device: bootstrap profile");
+            else
+                respond(r, 404, "unknown device, no bootstrap file");
+            return;
+        }
+        if (p->cfg.unknown != SPA_UNKNOWN_REGISTER) {
+            respond(r, 404, "unknown device");
+            return;
+        }
+        if (auto_register(p, id, r) < 0)
+            return;
+        spa_diags_init(&d);
+        rc = spa_store_device_get(p->st, id->want_mac, 0, &dv, &d);
+    }
+    if (rc != 0) {
+        log_diags(id->want_mac, &d);
+        spa_diags_free(&d);
+        respond(r, 500, "database error");
+        return;
+    }
+    if (dv.state == SPA_DEV_DISABLED) {
+        spa_device_clear(&dv);
+        spa_diags_free(&d);
+        respond(r, 403, "device disabled");
+        return;
+    }
+    spa_device_clear(&dv);
+    memset(&o, 0, sizeof o);
+    o.format = SPA_RENDER_XML;
+    o.gzip = !plain;
+    o.key = plain ? SPA_RENDER_KEY_NONE : SPA_RENDER_KEY_DEVICE;
+    o.md = SPA_MD_MD5;
+    o.server_url = p->cfg.server_url;
+    o.server_name = p->cfg.server_name;
+    spa_buf_reset(&r->body);
+    rc = spa_render_cached(p->cache, p->st, id->want_mac, &o, p->cc, &r->body, &hit, &d);
+    if (rc < 0)
+        log_diags(id->want_mac, &d);   /* render diagnostics never quote secrets */
+    spa_diags_free(&d);
+    if (rc != 0) {
+        respond(r, rc == 1 ? 404 : 500, rc == 1 ? "unknown device" : "render failed");
+        return;
+    }
+    r->status = 200;
+    r->content_type = plain ? "text/xml" : "application/octet-stream";
+    spa_http_etag(r->body.data, r->body.len, r->etag, sizeof r->etag);
+    snprintf(r->reason, sizeof r->reason, "profile, %zu bytes, %s%s", r->body.len,
+             plain ? "plain" : "encrypted", hit ? ", cached" : "");
+    spa_diags_init(&d);
+    (void)spa_store_device_touch(p->st, id->want_mac, id->fw_version[0] ? id->fw_version : NULL,
+                                 0, &d);
+    spa_diags_free(&d);
+}
+
+void spa_provd_handle(spa_provd *p, const spa_provd_input *in, spa_provd_response *r)
+{
+    char path[SPA_TFTP_PATH_MAX + 1], why[160], ua[200], raw[300];
+    spa_route_kind kind;
+    spa_provd_ident id;
+    const char *evmac;
+
+    memset(r, 0, sizeof *r);
+    spa_buf_init(&r->body);
+    clean_text(raw, sizeof raw, in->path ? in->path : "", in->path ? strlen(in->path) : 0);
+    clean_text(ua, sizeof ua, in->user_agent ? in->user_agent : "-",
+               in->user_agent ? strlen(in->user_agent) : 1);
+    kind = spa_provd_route(in->proto, in->path, path, sizeof path, why, sizeof why);
+    spa_provd_identify(in, path, &id);
+    evmac = id.mac[0] ? id.mac : id.want_mac;
+    event(p, evmac, SPA_EV_REQUEST, "%s %s %s from %s ua=\"%s\"%s%s", proto_name(in->proto),
+          in->method ? in->method : "RRQ", raw, in->peer ? in->peer : "-", ua,
+          id.cert_bound ? " cert=" : "", id.cert_bound ? id.mac : "");
+    if (kind == SPA_ROUTE_REFUSE) {
+        respond(r, 403, "path refused");
+        event(p, evmac, SPA_EV_SECURITY, "%s path refused from %s: %s (%s)",
+              proto_name(in->proto), in->peer ? in->peer : "-", raw, why);
+        return;
+    }
+    if (in->method && strcmp(in->method, "GET") != 0 && strcmp(in->method, "HEAD") != 0) {
+        respond(r, 405, "method not allowed");
+    } else if (id.mismatch) {
+        respond(r, 403, "certificate is for another device");
+        event(p, id.mac, SPA_EV_SECURITY,
+              "%s client certificate of %s asked for the profile of %s from %s",
+              proto_name(in->proto), id.mac, id.want_mac, in->peer ? in->peer : "-");
+        return;
+    } else if (kind == SPA_ROUTE_STATIC) {
+        (void)read_static(p, path, r);
+    } else if (!id.want_mac[0]) {
+        /* A profile name that identifies no device may still be a file. */
+        if (read_static(p, path, r) < 0)
+            respond(r, 404, "no device identified");
+    } else {
+        serve_profile(p, in, &id, r);
+    }
+    event(p, evmac, SPA_EV_RESULT, "%d %s", r->status, r->reason);
+}
+
+void spa_provd_syslog(spa_provd *p, const char *mac, const char *peer, const char *line,
+                      size_t len)
+{
+    char text[900];
+    clean_text(text, sizeof text, line, len);
+    event(p, mac, SPA_EV_SYSLOG, "from %s: %s", peer ? peer : "-", text);
+}
+
+void spa_provd_security(spa_provd *p, const char *proto, const char *peer, const char *msg)
+{
+    char text[600];
+    clean_text(text, sizeof text, msg, strlen(msg));
+    event(p, NULL, SPA_EV_SECURITY, "%s refused from %s: %s", proto, peer ? peer : "-", text);
+}
+
+void spa_provd_report(spa_provd *p, const char *name, const char *peer, const void *data,
+                      size_t len)
+{
+    char clean[300], text[400], mac[13];
+    const char *bn = base_name(name);
+    spa_diags d;
+    clean_text(clean, sizeof clean, name, strlen(name));
+    snprintf(text, sizeof text, "upload %s from %s, %zu bytes", clean, peer ? peer : "-", len);
+    if (spa_mac_find(bn, strlen(bn), mac) == SPA_MAC_NONE)
+        mac[0] = '\0';
+    spa_diags_init(&d);
+    if (spa_store_event_add(p->st, 0, mac[0] ? mac : NULL, SPA_EV_REPORT, text, data, len, &d) < 0)
+        log_diags(mac[0] ? mac : "-", &d);
+    spa_diags_free(&d);
+}

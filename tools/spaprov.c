@@ -1,0 +1,666 @@
+/* spaprov — the admin CLI of the provisioning server, on the same database
+ * as spaprovd: devices, accounts, groups, parameters at scopes, the
+ * rendered profile a device would receive, and the event log. Every
+ * listing has --json. Validation is the store's: an error names the bad
+ * field and nothing is changed. Secrets are never printed (except the device
+ * key with `device show --secrets`, to stdout, for staging a unit). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "spaprov/provd.h"
+#include "spaprov/spaprov.h"
+
+#define MAX_POS 8
+
+/* The command line, split into options (anywhere) and positionals. */
+typedef struct cli {
+    const char *data, *config;
+    bool json, decoded, replace, help, secrets;
+    const char *scope, *target, *serial, *account, *group, *model, *access, *name,
+        *number, *description, *mac, *since, *kind, *limit, *batch;
+    const char *pos[MAX_POS];
+    int npos;
+    spa_store *st;
+    spa_diags d;
+} cli;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: spaprov [--data DIR] [--config FILE] [--json] COMMAND ...\n"
+        "  device add MAC MODEL [--serial S] [--account ID] [--group G]\n"
+        "  device list [--model M] [--account ID] [--group G]\n"
+        "  device show MAC [--secrets]  (--secrets: also the key, to stdout only)\n"
+        "  device set MAC serial|model|account|group|state VALUE\n"
+        "  device rm MAC\n"
+        "  device import FILE.csv [--replace] [--batch N]\n"
+        "  account add ID [--name N] [--number X] | account list | account rm ID\n"
+        "  group add NAME [--description D] | group list | group rm NAME\n"
+        "  param set --scope global|model|group|account|device [--target X] NAME VALUE [--access na|ro|rw]\n"
+        "  param unset --scope S [--target X] NAME\n"
+        "  param list --scope S [--target X]\n"
+        "  render MAC [--decoded]      the bytes the device receives (--decoded: the XML)\n"
+        "  events [--mac M] [--since T] [--kind K] [--limit N]\n"
+        "  spaprov --help | --version\n"
+        "Data directory: ./spaprov-data unless --data. See spaprov(1).\n");
+}
+
+/* Options that take a value: name → field offset. */
+static const char **opt_slot(cli *c, const char *name)
+{
+    static const struct { const char *n; size_t off; } t[] = {
+#define O(x) { #x, offsetof(cli, x) }
+        O(data), O(config), O(scope), O(target), O(serial), O(account), O(group), O(model),
+        O(access), O(name), O(number), O(description), O(mac), O(since), O(kind), O(limit),
+        O(batch),
+#undef O
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (strcmp(t[i].n, name) == 0)
+            return (const char **)(void *)((char *)c + t[i].off);
+    return NULL;
+}
+
+static int parse_args(cli *c, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char **slot;
+        if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
+            if (c->npos >= MAX_POS) {
+                fprintf(stderr, "spaprov: too many arguments\n");
+                return -1;
+            }
+            c->pos[c->npos++] = a;
+            continue;
+        }
+        a += 2;
+        if (!strcmp(a, "json")) c->json = true;
+        else if (!strcmp(a, "decoded")) c->decoded = true;
+        else if (!strcmp(a, "replace")) c->replace = true;
+        else if (!strcmp(a, "help")) c->help = true;
+        else if (!strcmp(a, "secrets")) c->secrets = true;
+        else if (!strcmp(a, "version")) {
+            printf("spaprov %s\n", spa_version());
+            exit(0);
+        } else if ((slot = opt_slot(c, a)) != NULL) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "spaprov: --%s needs a value\n", a);
+                return -1;
+            }
+            *slot = argv[++i];
+        } else {
+            fprintf(stderr, "spaprov: unknown option '--%s'\n", a);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int fail(cli *c)
+{
+    spa_diags_print(&c->d, stderr);
+    return 1;
+}
+
+static int need(cli *c, int n, const char *what)
+{
+    if (c->npos != n) {
+        fprintf(stderr, "spaprov: usage: spaprov %s\n", what);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- output helpers ------------------------------------------------------- */
+
+static void json_str(const char *s)
+{
+    putchar('"');
+    for (; s && *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            printf("\\%c", ch);
+        else if (ch < 0x20 || ch >= 0x7f)
+            printf("\\u%04x", ch);
+        else
+            putchar(ch);
+    }
+    putchar('"');
+}
+
+static void json_kv(const char *k, const char *v, bool comma)
+{
+    json_str(k);
+    putchar(':');
+    if (v)
+        json_str(v);
+    else
+        fputs("null", stdout);
+    if (comma)
+        putchar(',');
+}
+
+static const char *or_dash(const char *s)
+{
+    return s && s[0] ? s : "-";
+}
+
+static void time_text(int64_t t, char *out, size_t n)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (t == 0 || !gmtime_r(&tt, &tm))
+        snprintf(out, n, "never");
+    else
+        strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* ---- devices ---------------------------------------------------------------- */
+
+typedef struct list_ctx {
+    cli *c;
+    size_t n;
+} list_ctx;
+
+static void device_json(const spa_device *dv)
+{
+    char lc[32];
+    time_text(dv->last_contact, lc, sizeof lc);
+    putchar('{');
+    json_kv("mac", dv->mac, true);
+    json_kv("serial", dv->serial, true);
+    json_kv("model", dv->model, true);
+    json_kv("account", dv->account, true);
+    json_kv("group", dv->group, true);
+    json_kv("state", spa_dev_state_name(dv->state), true);
+    json_kv("fw_seen", dv->fw_seen, true);
+    json_kv("last_contact", dv->last_contact ? lc : NULL, true);
+    json_kv("path", dv->path, true);
+    printf("\"key_gen\":%u}", dv->key_gen);
+}
+
+static int device_row(void *ctx, const spa_device *dv)
+{
+    list_ctx *l = ctx;
+    if (l->c->json) {
+        if (l->n)
+            putchar(',');
+        device_json(dv);
+    } else {
+        printf("%s  %-8s  %-12s  %-10s  %-10s  %s\n", dv->mac, dv->model, or_dash(dv->serial),
+               or_dash(dv->account), or_dash(dv->group), spa_dev_state_name(dv->state));
+    }
+    l->n++;
+    return 0;
+}
+
+static int device_list(cli *c)
+{
+    spa_device_filter f = { c->model, c->account, c->group, 0 };
+    list_ctx l = { c, 0 };
+    int rc;
+    if (c->json)
+        putchar('[');
+    rc = spa_store_device_list(c->st, &f, 0, device_row, &l, &c->d);
+    if (c->json)
+        puts("]");
+    return rc < 0 ? fail(c) : 0;
+}
+
+static int device_show(cli *c)
+{
+    spa_device dv;
+    char lc[32], cr[32];
+    int rc;
+    if (need(c, 3, "device show MAC") < 0)
+        return 2;
+    rc = spa_store_device_get(c->st, c->pos[2], c->secrets ? SPA_STORE_SECRETS : 0, &dv,
+                              &c->d);
+    if (rc < 0)
+        return fail(c);
+    if (rc == 1) {
+        fprintf(stderr, "spaprov: mac: no device %s\n", c->pos[2]);
+        return 1;
+    }
+    if (c->secrets) {
+        /* Only the key, alone on stdout, so scripts can capture it. */
+        printf("%s\n", dv.key ? dv.key : "");
+        spa_device_clear(&dv);
+        return 0;
+    }
+    if (c->json) {
+        device_json(&dv);
+        putchar('\n');
+    } else {
+        time_text(dv.last_contact, lc, sizeof lc);
+        time_text(dv.created, cr, sizeof cr);
+        printf("mac           %s\nmodel         %s\nserial        %s\naccount       %s\n"
+               "group         %s\nstate         %s\nfirmware seen %s\nlast contact  %s\n"
+               "path          %s\nkey gen       %u\ncreated       %s\n",
+               dv.mac, dv.model, or_dash(dv.serial), or_dash(dv.account), or_dash(dv.group),
+               spa_dev_state_name(dv.state), or_dash(dv.fw_seen), lc, or_dash(dv.path),
+               dv.key_gen, cr);
+    }
+    spa_device_clear(&dv);
+    return 0;
+}
+
+static int device_import(cli *c)
+{
+    spa_buf b;
+    spa_import_opts o = { 0, c->replace };
+    long n;
+    if (need(c, 3, "device import FILE.csv [--replace] [--batch N]") < 0)
+        return 2;
+    if (c->batch)
+        o.batch = (size_t)strtoul(c->batch, NULL, 10);
+    spa_buf_init(&b);
+    if (spa_read_file(c->pos[2], &b, &c->d) < 0) {
+        spa_buf_free(&b);
+        return fail(c);
+    }
+    n = spa_store_device_import(c->st, b.data ? b.data : "", b.len, c->pos[2], &o, &c->d);
+    spa_buf_free(&b);
+    if (n < 0)
+        return fail(c);
+    spa_diags_print(&c->d, stderr);
+    printf("imported %ld devices\n", n);
+    return 0;
+}
+
+static int not_found(const char *what, const char *id)
+{
+    fprintf(stderr, "spaprov: %s: no such %s '%s'\n", what, what, id);
+    return 1;
+}
+
+static int cmd_device(cli *c)
+{
+    const char *sub = c->npos > 1 ? c->pos[1] : "";
+    int rc;
+    if (!strcmp(sub, "add")) {
+        if (need(c, 4, "device add MAC MODEL [--serial S] [--account ID] [--group G]") < 0)
+            return 2;
+        if (spa_store_device_add(c->st, c->pos[2], c->pos[3], c->serial ? c->serial : "",
+                                 c->account, c->group, &c->d) < 0)
+            return fail(c);
+        return 0;
+    }
+    if (!strcmp(sub, "list"))
+        return device_list(c);
+    if (!strcmp(sub, "show"))
+        return device_show(c);
+    if (!strcmp(sub, "import"))
+        return device_import(c);
+    if (!strcmp(sub, "rm")) {
+        if (need(c, 3, "device rm MAC") < 0)
+            return 2;
+        rc = spa_store_device_remove(c->st, c->pos[2], &c->d);
+        return rc < 0 ? fail(c) : rc == 1 ? not_found("device", c->pos[2]) : 0;
+    }
+    if (!strcmp(sub, "set")) {
+        if (need(c, 5, "device set MAC FIELD VALUE") < 0)
+            return 2;
+        rc = spa_store_device_update(c->st, c->pos[2], c->pos[3],
+                                     c->pos[4][0] ? c->pos[4] : NULL, &c->d);
+        return rc < 0 ? fail(c) : rc == 1 ? not_found("device", c->pos[2]) : 0;
+    }
+    fprintf(stderr, "spaprov: device: expected add, list, show, set, rm or import\n");
+    return 2;
+}
+
+/* ---- accounts and groups -------------------------------------------------------- */
+
+static int account_row(void *ctx, const spa_account *a)
+{
+    list_ctx *l = ctx;
+    if (l->c->json) {
+        if (l->n)
+            putchar(',');
+        putchar('{');
+        json_kv("id", a->id, true);
+        json_kv("name", a->name, true);
+        json_kv("number", a->number, false);
+        putchar('}');
+    } else {
+        printf("%-12s  %-24s  %s\n", a->id, or_dash(a->name), or_dash(a->number));
+    }
+    l->n++;
+    return 0;
+}
+
+static int cmd_account(cli *c)
+{
+    const char *sub = c->npos > 1 ? c->pos[1] : "";
+    list_ctx l = { c, 0 };
+    int rc;
+    if (!strcmp(sub, "add")) {
+        if (need(c, 3, "account add ID [--name N] [--number X]") < 0)
+            return 2;
+        return spa_store_account_add(c->st, c->pos[2], c->name, c->number, &c->d) < 0 ? fail(c)
+                                                                                     : 0;
+    }
+    if (!strcmp(sub, "list")) {
+        if (c->json)
+            putchar('[');
+        rc = spa_store_account_list(c->st, 0, account_row, &l, &c->d);
+        if (c->json)
+            puts("]");
+        return rc < 0 ? fail(c) : 0;
+    }
+    if (!strcmp(sub, "rm")) {
+        if (need(c, 3, "account rm ID") < 0)
+            return 2;
+        rc = spa_store_account_remove(c->st, c->pos[2], &c->d);
+        return rc < 0 ? fail(c) : rc == 1 ? not_found("account", c->pos[2]) : 0;
+    }
+    fprintf(stderr, "spaprov: account: expected add, list or rm\n");
+    return 2;
+}
+
+static int group_row(void *ctx, const char *name, const char *description)
+{
+    list_ctx *l = ctx;
+    if (l->c->json) {
+        if (l->n)
+            putchar(',');
+        putchar('{');
+        json_kv("name", name, true);
+        json_kv("description", description, false);
+        putchar('}');
+    } else {
+        printf("%-16s  %s\n", name, or_dash(description));
+    }
+    l->n++;
+    return 0;
+}
+
+static int cmd_group(cli *c)
+{
+    const char *sub = c->npos > 1 ? c->pos[1] : "";
+    list_ctx l = { c, 0 };
+    int rc;
+    if (!strcmp(sub, "add")) {
+        if (need(c, 3, "group add NAME [--description D]") < 0)
+            return 2;
+        return spa_store_group_add(c->st, c->pos[2], c->description, &c->d) < 0 ? fail(c) : 0;
+    }
+    if (!strcmp(sub, "list")) {
+        if (c->json)
+            putchar('[');
+        rc = spa_store_group_list(c->st, group_row, &l, &c->d);
+        if (c->json)
+            puts("]");
+        return rc < 0 ? fail(c) : 0;
+    }
+    if (!strcmp(sub, "rm")) {
+        if (need(c, 3, "group rm NAME") < 0)
+            return 2;
+        rc = spa_store_group_remove(c->st, c->pos[2], &c->d);
+        return rc < 0 ? fail(c) : rc == 1 ? not_found("group", c->pos[2]) : 0;
+    }
+    fprintf(stderr, "spaprov: group: expected add, list or rm\n");
+    return 2;
+}
+
+/* ---- parameters ----------------------------------------------------------------- */
+
+static int param_row(void *ctx, const spa_param_row *r)
+{
+    list_ctx *l = ctx;
+    const char *v = r->masked ? "(secret)" : r->value;
+    const char *acc = r->access == SPA_ACCESS_UNSET ? NULL : spa_access_name(r->access);
+    if (l->c->json) {
+        if (l->n)
+            putchar(',');
+        putchar('{');
+        json_kv("scope", spa_scope_name(r->scope), true);
+        json_kv("target", r->target, true);
+        json_kv("name", r->name, true);
+        json_kv("value", v, true);
+        json_kv("access", acc, true);
+        printf("\"masked\":%s}", r->masked ? "true" : "false");
+    } else {
+        printf("%-7s  %-14s  %-32s  %s%s%s\n", spa_scope_name(r->scope), or_dash(r->target),
+               r->name, v ? v : "(access only)", acc ? "  access=" : "", acc ? acc : "");
+    }
+    l->n++;
+    return 0;
+}
+
+static int scope_arg(cli *c, spa_scope *s)
+{
+    if (!c->scope) {
+        fprintf(stderr, "spaprov: --scope: required (global, model, group, account or device)\n");
+        return -1;
+    }
+    if (spa_scope_parse(c->scope, s) < 0) {
+        fprintf(stderr, "spaprov: --scope: '%s' is not one of global, model, group, account, "
+                        "device\n", c->scope);
+        return -1;
+    }
+    if (*s != SPA_SCOPE_GLOBAL && !c->target) {
+        fprintf(stderr, "spaprov: --target: required with --scope %s\n", c->scope);
+        return -1;
+    }
+    return 0;
+}
+
+static int cmd_param(cli *c)
+{
+    const char *sub = c->npos > 1 ? c->pos[1] : "";
+    const char *target;
+    spa_access acc = SPA_ACCESS_UNSET;
+    spa_scope s;
+    list_ctx l = { c, 0 };
+    int rc;
+
+    if (scope_arg(c, &s) < 0)
+        return 2;
+    target = s == SPA_SCOPE_GLOBAL ? "" : c->target;
+    if (!strcmp(sub, "set")) {
+        if (need(c, 4, "param set --scope S [--target X] NAME VALUE [--access na|ro|rw]") < 0)
+            return 2;
+        if (c->access && spa_access_parse(c->access, &acc) < 0) {
+            fprintf(stderr, "spaprov: --access: '%s' is not one of na, ro, rw\n", c->access);
+            return 2;
+        }
+        return spa_store_param_set(c->st, s, target, c->pos[2], c->pos[3], acc, &c->d) < 0
+                   ? fail(c) : 0;
+    }
+    if (!strcmp(sub, "unset")) {
+        if (need(c, 3, "param unset --scope S [--target X] NAME") < 0)
+            return 2;
+        rc = spa_store_param_unset(c->st, s, target, c->pos[2], &c->d);
+        if (rc == 1)
+            fprintf(stderr, "spaprov: %s: not set at scope %s\n", c->pos[2], c->scope);
+        return rc < 0 ? fail(c) : rc;
+    }
+    if (!strcmp(sub, "list")) {
+        if (c->json)
+            putchar('[');
+        rc = spa_store_param_list(c->st, s, c->target ? target : NULL, 0, param_row, &l, &c->d);
+        if (c->json)
+            puts("]");
+        return rc < 0 ? fail(c) : 0;
+    }
+    fprintf(stderr, "spaprov: param: expected set, unset or list\n");
+    return 2;
+}
+
+/* ---- render and events -------------------------------------------------------------- */
+
+static int cmd_render(cli *c)
+{
+    spa_provd_config cfg;
+    spa_render_opts o;
+    spa_buf out;
+    int rc;
+    if (need(c, 2, "render MAC [--decoded]") < 0)
+        return 2;
+    if (spa_provd_config_load(&cfg, c->config, &c->d) < 0)
+        return fail(c);
+    memset(&o, 0, sizeof o);
+    o.format = SPA_RENDER_XML;
+    o.gzip = !c->decoded;
+    o.key = c->decoded ? SPA_RENDER_KEY_NONE : SPA_RENDER_KEY_DEVICE;
+    o.md = SPA_MD_MD5;
+    o.server_url = cfg.server_url;
+    o.server_name = cfg.server_name;
+    if (!c->decoded && isatty(STDOUT_FILENO)) {
+        fprintf(stderr, "spaprov: render: refusing to write encrypted bytes to a terminal "
+                        "(redirect, or use --decoded)\n");
+        return 2;
+    }
+    spa_buf_init(&out);
+    rc = spa_render_device(c->st, c->pos[1], &o, NULL, &out, &c->d);
+    if (rc == 0 && fwrite(out.data, 1, out.len, stdout) != out.len)
+        rc = -1;
+    spa_buf_free(&out);
+    spa_diags_print(&c->d, stderr);
+    if (rc == 1)
+        fprintf(stderr, "spaprov: mac: no device %s\n", c->pos[1]);
+    return rc == 0 ? 0 : 1;
+}
+
+static int event_row(void *ctx, const spa_event *e)
+{
+    list_ctx *l = ctx;
+    char t[32];
+    time_text(e->time, t, sizeof t);
+    if (l->c->json) {
+        if (l->n)
+            putchar(',');
+        printf("{\"id\":%lld,", (long long)e->id);
+        json_kv("time", t, true);
+        json_kv("mac", e->mac, true);
+        json_kv("kind", spa_event_kind_name(e->kind), true);
+        json_kv("text", e->text, false);
+        putchar('}');
+    } else {
+        printf("%s  %-12s  %-8s  %s\n", t, or_dash(e->mac), spa_event_kind_name(e->kind),
+               e->text);
+    }
+    l->n++;
+    return 0;
+}
+
+/* Unix seconds or YYYY-MM-DDTHH:MM:SS[Z] (UTC); -1 on error. */
+static int64_t parse_time(const char *s)
+{
+    struct tm tm;
+    char *end;
+    long long x;
+    errno = 0;
+    x = strtoll(s, &end, 10);
+    if (!errno && *end == '\0' && end != s && x >= 0)
+        return x;
+    memset(&tm, 0, sizeof tm);
+    end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (!end || (*end && strcmp(end, "Z") != 0))
+        return -1;
+    return (int64_t)timegm(&tm);
+}
+
+static int cmd_events(cli *c)
+{
+    spa_event_query q = { NULL, 0, -1, 0 };
+    list_ctx l = { c, 0 };
+    char mac[13];
+    spa_event_kind k;
+    int rc;
+    if (c->mac) {
+        if (spa_mac_find(c->mac, strlen(c->mac), mac) == SPA_MAC_NONE || strlen(c->mac) > 17) {
+            fprintf(stderr, "spaprov: --mac: '%s' is not a MAC address\n", c->mac);
+            return 2;
+        }
+        q.mac = mac;
+    }
+    if (c->since && (q.since = parse_time(c->since)) < 0) {
+        fprintf(stderr, "spaprov: --since: '%s' is not unix seconds or YYYY-MM-DDTHH:MM:SSZ\n",
+                c->since);
+        return 2;
+    }
+    if (c->kind) {
+        if (spa_event_kind_parse(c->kind, &k) < 0) {
+            fprintf(stderr, "spaprov: --kind: '%s' is not request, result, syslog, report or "
+                            "security\n", c->kind);
+            return 2;
+        }
+        q.kind = (int)k;
+    }
+    if (c->limit)
+        q.limit = (size_t)strtoul(c->limit, NULL, 10);
+    if (c->json)
+        putchar('[');
+    rc = spa_store_event_query(c->st, &q, event_row, &l, &c->d);
+    if (c->json)
+        puts("]");
+    return rc < 0 ? fail(c) : 0;
+}
+
+static int dispatch(cli *c)
+{
+    const char *cmd = c->pos[0];
+    if (!strcmp(cmd, "device"))
+        return cmd_device(c);
+    if (!strcmp(cmd, "account"))
+        return cmd_account(c);
+    if (!strcmp(cmd, "group"))
+        return cmd_group(c);
+    if (!strcmp(cmd, "param"))
+        return cmd_param(c);
+    if (!strcmp(cmd, "render"))
+        return cmd_render(c);
+    if (!strcmp(cmd, "events"))
+        return cmd_events(c);
+    fprintf(stderr, "spaprov: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    cli c;
+    char db[SPA_PROVD_STR + 16];
+    int rc;
+
+    memset(&c, 0, sizeof c);
+    spa_diags_init(&c.d);
+    if (parse_args(&c, argc, argv) < 0)
+        return 2;
+    if (c.help) {
+        usage(stdout);
+        return 0;
+    }
+    if (c.npos == 0) {
+        usage(stderr);
+        return 2;
+    }
+    if (!c.data) {
+        spa_provd_config cfg;
+        if (spa_provd_config_load(&cfg, c.config, &c.d) < 0)
+            return fail(&c);
+        snprintf(db, sizeof db, "%s", cfg.data_dir);
+    } else {
+        snprintf(db, sizeof db, "%s", c.data);
+    }
+    if (spa_provd_prepare_dir(db, &c.d) < 0)
+        return fail(&c);
+    {
+        char path[SPA_PROVD_STR + 32];
+        spa_provd_db_path(db, path, sizeof path);
+        c.st = spa_store_open(path, NULL, &c.d);
+    }
+    if (!c.st)
+        return fail(&c);
+    rc = dispatch(&c);
+    spa_store_close(c.st);
+    spa_diags_free(&c.d);
+    return rc;
+}
