@@ -17,6 +17,7 @@
 #include "spaprov/http.h"
 #include "spaprov/http_ident.h"
 #include "spaprov/lint.h"
+#include "spaprov/provd.h"
 #include "spaprov/render.h"
 #include "spaprov/rule.h"
 #include "spaprov/schedule.h"
