@@ -12,6 +12,7 @@
 #include "spaprov/ca.h"
 #include "spaprov/cfg.h"
 #include "spaprov/crypt.h"
+#include "spaprov/device.h"
 #include "spaprov/engine.h"
 #include "spaprov/firmware.h"
 #include "spaprov/http.h"
