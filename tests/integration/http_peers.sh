@@ -38,10 +38,7 @@ cleanup() {
     rm -rf "$T"
 }
 trap cleanup EXIT
-fails=0
-ok()   { echo "ok   - $*"; }
-bad()  { echo "FAIL - $*"; fails=$((fails + 1)); }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+. "$(dirname "$0")/lib/assert.sh"
 
 # ---- the helper program ------------------------------------------------------
 TOOL=${SPA_TOOLS:-$BUILD/tests/tools}/spa_httptool
@@ -177,7 +174,7 @@ check "client POST: body seen by the server" grep -q '^REQ POST /rep/000e08aabbc
 # ---- 4. our client against nginx -------------------------------------------------------
 if [ ! -x "$NGINX" ]; then
     echo "no nginx: nginx part skipped"
-    [ $fails = 0 ] && exit 77 || exit 1
+    [ $FAILS = 0 ] && exit 77 || exit 1
 fi
 N=$T/nginx
 mkdir -p "$N/logs" "$N/root" "$N/dav" "$N/tmp"
@@ -284,9 +281,9 @@ F --ca "$T/ca.pem" --cert "$T/dev.pem" --key "$T/dev.key" -o /dev/null \
     "https://localhost:$NS/spa000e08aabbcc.xml" 2> "$T/a3.err"
 check "evdns resolution of localhost" grep -q '^status=200 error=ok' "$T/a3.err"
 
-if [ $fails -ne 0 ]; then
+if [ $FAILS -ne 0 ]; then
     echo "--- nginx error log"; tail -20 "$N/logs/error.log"
     echo "--- nginx access log"; cat "$N/logs/access.log"
 fi
-echo "# $fails failure(s)"
-[ $fails -eq 0 ]
+echo "# $FAILS failure(s)"
+[ $FAILS -eq 0 ]

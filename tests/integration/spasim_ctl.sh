@@ -10,17 +10,13 @@ set -u
 BUILD=${SPA_BUILD:-}
 T=$(mktemp -d /tmp/spa-spasim-ctl.XXXXXX)
 PIDS=()
-FAILS=0
+. "$(dirname "$0")/lib/assert.sh"
 cleanup() {
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
     for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
     rm -rf "$T"
 }
 trap cleanup EXIT
-ok()   { echo "ok   - $1"; }
-bad()  { echo "FAIL - $1"; FAILS=$((FAILS + 1)); }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
-has()  { grep -qF -- "$2" "$1"; }
 
 SIM=$(command -v spasim || echo "$BUILD/spasim")
 [ -x "$SIM" ] || { echo "spasim not built"; exit 1; }

@@ -14,7 +14,7 @@ set -u
 BUILD=${SPA_BUILD:-}
 T=$(mktemp -d /tmp/spa-spasim-http.XXXXXX)
 PIDS=()
-FAILS=0
+. "$(dirname "$0")/lib/assert.sh"
 
 cleanup() {
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
@@ -23,10 +23,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok()   { echo "ok   - $1"; }
-bad()  { echo "FAIL - $1"; FAILS=$((FAILS + 1)); }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
-has()  { grep -qF -- "$2" "$1"; }
 
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 for c in openssl curl; do command -v "$c" >/dev/null 2>&1 || { echo "skip: need $c"; exit 77; }; done

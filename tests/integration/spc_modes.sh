@@ -9,10 +9,7 @@ command -v spc >/dev/null || { echo "spc not on PATH"; exit 1; }
 T=$(mktemp -d)
 K=SecretPhrase1234
 trap 'rm -rf "$T"' EXIT
-fails=0
-ok()   { echo "ok   - $*"; }
-bad()  { echo "FAIL - $*"; fails=$((fails + 1)); }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+. "$(dirname "$0")/lib/assert.sh"
 
 cat > "$T/base.txt" <<'EOF'
 Resync_Periodic "3600" ;
@@ -185,5 +182,5 @@ check "one file name is a usage error (1)" test $? -eq 1
 spc --bogus > /dev/null 2>&1
 check "unknown option is a usage error (1)" test $? -eq 1
 
-echo "$fails failure(s)"
-[ "$fails" -eq 0 ]
+echo "$FAILS failure(s)"
+[ "$FAILS" -eq 0 ]

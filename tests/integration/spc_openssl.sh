@@ -11,10 +11,7 @@ command -v gzip >/dev/null || { echo "no gzip: skipped"; exit 77; }
 
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-fails=0
-ok()   { echo "ok   - $*"; }
-bad()  { echo "FAIL - $*"; fails=$((fails + 1)); }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+. "$(dirname "$0")/lib/assert.sh"
 
 cat > "$T/src.txt" <<'EOF'
 # a small SPC source
@@ -106,5 +103,5 @@ check "encrypt-then-gzip is corrupt (exit 2)" test $? -eq 2
 check "encrypted output is not 0600" test "$(stat -c %a "$T/e.cfg")" != 600
 check "decoded clear output is 0600" test "$(stat -c %a "$T/out.xml")" = 600
 
-echo "$fails failure(s)"
-[ "$fails" -eq 0 ]
+echo "$FAILS failure(s)"
+[ "$FAILS" -eq 0 ]

@@ -14,7 +14,7 @@ SRC=${SPA_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${SPA_BUILD:-$SRC/build}
 T=$(mktemp -d /tmp/spa-tftp-peers.XXXXXX)
 PIDS=()
-FAILS=0
+. "$(dirname "$0")/lib/assert.sh"
 
 cleanup() {
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
@@ -23,10 +23,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok()   { echo "ok   - $1"; }
-bad()  { echo "FAIL - $1"; FAILS=$((FAILS + 1)); }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
-has()  { grep -qF -- "$2" "$1"; }
 
 # ---- prerequisites --------------------------------------------------------
 missing() { for c in in.tftpd tftp atftp logger ss; do command -v "$c" >/dev/null 2>&1 || return 0; done; return 1; }
