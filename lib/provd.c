@@ -290,7 +290,10 @@ static void respond(spa_provd_response *r, int status, const char *why)
     r->status = status;
     r->content_type = "text/plain";
     spa_buf_reset(&r->body);
-    snprintf(r->reason, sizeof r->reason, "%s", why);
+    /* reasons are short fixed texts; a longer one is cut, which is fine */
+    size_t n = strnlen(why, sizeof r->reason - 1);
+    memcpy(r->reason, why, n);
+    r->reason[n] = '\0';
     if (status != 200)
         spa_buf_printf(&r->body, "%d %s\n", status, why);
 }
