@@ -69,6 +69,21 @@ static void current_state(const spa_device *dev, spa_device_state *st)
     st->upgrade_ok += s->upgrade_ok;
     st->upgrade_fail += s->upgrade_fail;
     st->reboots += s->reboots;
+    spa_engine_flash fl;
+    spa_engine_flash_export(dev->engine, &fl);
+    st->upg_ident = fl.upg_ident;
+    snprintf(st->upg_ver, sizeof st->upg_ver, "%s", fl.upg_ver);
+}
+
+/* Give a new engine the flash state of earlier runs. */
+static void restore_flash(spa_device *dev)
+{
+    spa_engine_flash fl;
+    memset(&fl, 0, sizeof fl);
+    fl.upg_ident = dev->base_st.upg_ident;
+    snprintf(fl.upg_ver, sizeof fl.upg_ver, "%.*s", (int)sizeof fl.upg_ver - 1,
+             dev->base_st.upg_ver);
+    spa_engine_flash_import(dev->engine, &fl);
 }
 
 int spa_device_save_now(spa_device *dev)
@@ -268,11 +283,17 @@ spa_device *spa_device_new(struct event_base *base, const spa_device_opts *o, sp
     dev->io.random_ctx = dev;
     dev->io.ctx = dev;
     if (!(dev->engine = spa_engine_new(dev->params, &dev->id, &dev->io, dev)) ||
-        (o->dhcp_server && spa_engine_set_dhcp_server(dev->engine, o->dhcp_server) < 0) ||
         !(dev->timer = evtimer_new(base, timer_cb, dev))) {
         spa_diag_error(d, "oom", "out of memory");
         goto fail;
     }
+    if (o->dhcp_server && spa_engine_set_dhcp_server(dev->engine, o->dhcp_server) < 0) {
+        spa_diag_error(d, "dhcp-server",
+                       "DHCP server '%.80s': expected HOST, HOST:PORT or [IPv6]:PORT (or out of memory)",
+                       o->dhcp_server);
+        goto fail;
+    }
+    restore_flash(dev);
     current_state(dev, &dev->saved);
     return dev;
 fail:

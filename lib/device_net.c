@@ -341,16 +341,15 @@ out:
 
 static int copy_request(net_xfer *x, const spa_xfer_request *rq)
 {
-    uint16_t p = 0;
+    size_t hn = rq->host ? strlen(rq->host) : 0;
     x->id = rq->id;
     x->method = rq->method;
     x->scheme = rq->scheme;
     x->port = (uint16_t)rq->port;
-    /* a DHCP option 66 value may carry ":port" */
-    if (spa_device_split_hostport(rq->host, x->host, sizeof x->host, &p) < 0)
+    /* the engine already split a DHCP option 66 "host:port" */
+    if (hn == 0 || hn >= sizeof x->host)
         return -1;
-    if (p)
-        x->port = p;
+    memcpy(x->host, rq->host, hn + 1);
     x->path = strdup(rq->path ? rq->path : "/");
     x->ua = strdup(rq->user_agent ? rq->user_agent : "");
     x->ctype = rq->content_type ? strdup(rq->content_type) : NULL;

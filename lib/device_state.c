@@ -16,7 +16,7 @@
 
 /* ---- state file ------------------------------------------------------------- */
 
-typedef enum { F_STR, F_U32 } field_kind;
+typedef enum { F_STR, F_U32, F_X64 } field_kind;
 
 typedef struct state_field {
     const char *key;
@@ -26,6 +26,7 @@ typedef struct state_field {
 
 #define SF_STR(k, m) { k, F_STR, offsetof(spa_device_state, m) }
 #define SF_U32(k, m) { k, F_U32, offsetof(spa_device_state, m) }
+#define SF_X64(k, m) { k, F_X64, offsetof(spa_device_state, m) }
 
 static const state_field fields[] = {
     SF_STR("swver", swver),       SF_STR("last_err", last_err),
@@ -33,6 +34,7 @@ static const state_field fields[] = {
     SF_U32("resync_ok", resync_ok), SF_U32("resync_fail", resync_fail),
     SF_U32("upgrades", upgrades), SF_U32("upgrade_ok", upgrade_ok),
     SF_U32("upgrade_fail", upgrade_fail), SF_U32("reboots", reboots),
+    SF_X64("upg_ident", upg_ident), SF_STR("upg_ver", upg_ver),
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 
@@ -60,6 +62,25 @@ static int parse_u32(const char *v, size_t n, uint32_t *out)
     return 0;
 }
 
+/* Exactly 16 hex digits. */
+static int parse_x64(const char *v, size_t n, uint64_t *out)
+{
+    uint64_t x = 0;
+    if (n != 16)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        char c = v[i];
+        unsigned h = c >= '0' && c <= '9' ? (unsigned)(c - '0')
+                   : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+                   : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10) : 16u;
+        if (h > 15)
+            return -1;
+        x = x << 4 | h;
+    }
+    *out = x;
+    return 0;
+}
+
 /* One "key=value" line (without its newline). */
 static int parse_line(const char *s, size_t n, const char *file, unsigned lineno,
                       spa_device_state *st, spa_diags *d)
@@ -82,6 +103,14 @@ static int parse_line(const char *s, size_t n, const char *file, unsigned lineno
         if (parse_u32(v, vn, (uint32_t *)(void *)((char *)st + f->off)) < 0) {
             spa_diag_add(d, SPA_DIAG_ERROR, file, lineno, vcol, "state-number",
                          "%s: expected a number 0..4294967295", f->key);
+            return -1;
+        }
+        return 0;
+    }
+    if (f->kind == F_X64) {
+        if (parse_x64(v, vn, (uint64_t *)(void *)((char *)st + f->off)) < 0) {
+            spa_diag_add(d, SPA_DIAG_ERROR, file, lineno, vcol, "state-number",
+                         "%s: expected 16 hex digits", f->key);
             return -1;
         }
         return 0;
@@ -129,6 +158,9 @@ int spa_device_state_format(const spa_device_state *st, spa_buf *out)
         const char *p = (const char *)st + fields[i].off;
         if (fields[i].kind == F_U32)
             rc |= spa_buf_printf(out, "%s=%u\n", fields[i].key, *(const uint32_t *)(const void *)p);
+        else if (fields[i].kind == F_X64)
+            rc |= spa_buf_printf(out, "%s=%016llx\n", fields[i].key,
+                                 (unsigned long long)*(const uint64_t *)(const void *)p);
         else
             rc |= spa_buf_printf(out, "%s=%.*s\n", fields[i].key, SPA_DEVICE_VALUE_MAX - 1, p);
     }

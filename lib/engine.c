@@ -240,6 +240,8 @@ spa_engine_err eng_explicit_url(spa_engine *e, const char *url, const char *serv
         res->host_from_dhcp = true;
         if (h && !(res->url.host = strdup(h)))
             return SPA_ERR_OOM;
+        if (h == e->dhcp && eng_dhcp_port(e, res) < 0)
+            return SPA_ERR_OOM;
     }
     return SPA_ERR_NONE;
 }
@@ -347,13 +349,77 @@ const spa_identity *spa_engine_identity(const spa_engine *e) { return &e->id; }
 const spa_engine_stats *spa_engine_get_stats(const spa_engine *e) { return &e->stats; }
 size_t spa_engine_struct_size(void) { return sizeof(struct spa_engine); }
 
+/* Port digits 1..65535, else 0. */
+static uint16_t dhcp_port_value(const char *s)
+{
+    uint32_t v = 0;
+    if (!*s || strlen(s) > 5)
+        return 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return 0;
+        v = v * 10 + (uint32_t)(*s - '0');
+    }
+    return v <= 65535 ? (uint16_t)v : 0;
+}
+
+/* Split "HOST", "HOST:PORT", "[V6]", "[V6]:PORT" or a bare IPv6 address into
+ * a fresh host string and a port (0 = none). -1 when malformed, -2 on OOM. */
+static int dhcp_split(const char *s, char **host, uint16_t *port)
+{
+    const char *h = s, *c = NULL;
+    size_t hn;
+    *port = 0;
+    if (*s == '[') {
+        const char *rb = strchr(s, ']');
+        if (!rb || rb == s + 1 || (rb[1] && rb[1] != ':'))
+            return -1;
+        h = s + 1;
+        hn = (size_t)(rb - h);
+        c = rb[1] ? rb + 1 : NULL;
+    } else {
+        c = strchr(s, ':');
+        if (c && strchr(c + 1, ':'))
+            c = NULL;   /* a bare IPv6 address: no port */
+        hn = c ? (size_t)(c - s) : strlen(s);
+        if (hn == 0)
+            return -1;
+    }
+    if (c && !(*port = dhcp_port_value(c + 1)))
+        return -1;
+    return (*host = strndup(h, hn)) ? 0 : -2;
+}
+
 int spa_engine_set_dhcp_server(spa_engine *e, const char *server)
 {
     char *c = NULL;
-    if (server && *server && !(c = strdup(server)))
+    uint16_t port = 0;
+    if (server && *server && dhcp_split(server, &c, &port) < 0)
         return -1;
     free(e->dhcp);
     e->dhcp = c;
+    e->dhcp_port = port;
+    return 0;
+}
+
+int eng_dhcp_port(const spa_engine *e, spa_rule_result *res)
+{
+    spa_buf b;
+    char *id;
+    if (!res->has_url || !res->host_from_dhcp || !e->dhcp_port || res->url.port_given)
+        return 0;
+    res->url.port = e->dhcp_port;
+    if (!res->identity)
+        return 0;
+    spa_buf_init(&b);
+    if (spa_buf_printf(&b, "%s://%s:%u%s", spa_scheme_name(res->url.scheme),
+                       res->url.host ? res->url.host : "", res->url.port, res->url.path) < 0 ||
+        !(id = spa_buf_steal(&b))) {
+        spa_buf_free(&b);
+        return -1;
+    }
+    free(res->identity);
+    res->identity = id;
     return 0;
 }
 
@@ -392,6 +458,19 @@ void spa_engine_power_up(spa_engine *e, int64_t now)
         e->next_prvst = 0;
     }
     eng_run(e);
+}
+
+void spa_engine_flash_export(const spa_engine *e, spa_engine_flash *f)
+{
+    memset(f, 0, sizeof *f);
+    f->upg_ident = e->upg_done;
+    snprintf(f->upg_ver, sizeof f->upg_ver, "%s", e->upg_ver);
+}
+
+void spa_engine_flash_import(spa_engine *e, const spa_engine_flash *f)
+{
+    e->upg_done = f->upg_ident;
+    snprintf(e->upg_ver, sizeof e->upg_ver, "%.*s", (int)sizeof e->upg_ver - 1, f->upg_ver);
 }
 
 void spa_engine_factory_reset(spa_engine *e, int64_t now)

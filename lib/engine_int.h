@@ -28,7 +28,8 @@ struct spa_engine {
     void *user;
     spa_params *params;
     spa_identity id;
-    char *dhcp;                  /* DHCP option 66 server */
+    char *dhcp;                  /* DHCP option 66 server host (no port, no brackets) */
+    uint16_t dhcp_port;          /* its port, 0 = the scheme's default */
     spa_rule *trig[2];           /* cached Resync_Trigger_1/2 (NULL = empty) */
     engine_job *job;             /* outstanding resync/upgrade rule */
     char *req_url, *req_server;  /* queued explicit resync URL */
@@ -94,6 +95,10 @@ void eng_resync_done(spa_engine *e, const spa_xfer_result *r);
 void eng_upgrade_begin(spa_engine *e);
 /* An upgrade transfer ended. */
 void eng_upgrade_done(spa_engine *e, const spa_xfer_result *r);
+/* Give a URL that named no server the DHCP option 66 port (and rebuild its
+ * identity). 0, or -1 on OOM. */
+int eng_dhcp_port(const spa_engine *e, spa_rule_result *res);
+
 /* A report transfer ended. */
 void eng_report_done(spa_engine *e, const spa_xfer_result *r);
 

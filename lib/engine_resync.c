@@ -138,6 +138,8 @@ static int reexpand(spa_engine *e, const spa_rule *r, spa_rule_env *re, spa_macr
     eng_env(e, st, env);
     spa_rule_result_init(&again);
     rc = spa_rule_eval(r, re, &again, NULL);
+    if (rc == 0 && eng_dhcp_port(e, &again) < 0)
+        rc = -2;
     if (rc == 0 && again.alt == job->res.alt) {
         spa_rule_result_free(&job->res);
         job->res = again;
@@ -174,6 +176,8 @@ static int choose(spa_engine *e, engine_job *job, spa_engine_err *err)
     re.dhcp_server = e->dhcp;
     re.file = name;
     int rc = spa_rule_eval(r, &re, &job->res, NULL);
+    if (rc == 0 && eng_dhcp_port(e, &job->res) < 0)
+        rc = -2;
     if (rc < 0 || job->res.alt < 0) {
         spa_rule_free(r);
         *err = rc == -2 ? SPA_ERR_OOM : SPA_ERR_BAD_URL;

@@ -88,6 +88,8 @@ static int choose(spa_engine *e, engine_job *job, bool retry_due)
     re.file = "Upgrade_Rule";
     int rc = spa_rule_eval(r, &re, &job->res, NULL);
     spa_rule_free(r);
+    if (rc == 0 && eng_dhcp_port(e, &job->res) < 0)
+        rc = -2;
     if (rc < 0 || job->res.alt < 0 || !job->res.has_url)
         return 0;
     job->ident_hash = fnv1a(job->res.identity);
@@ -303,6 +305,8 @@ int spa_engine_request_report(spa_engine *e, int64_t now)
     spa_rule_result_init(&res);
     rc = spa_rule_eval(r, &re, &res, NULL);
     spa_rule_free(r);
+    if (rc == 0 && eng_dhcp_port(e, &res) < 0)
+        rc = -2;
     if (rc < 0)
         rc = report_fail(e, rc == -2 ? SPA_ERR_OOM : SPA_ERR_BAD_URL, NULL);
     else if (res.alt < 0 || !res.has_url)

@@ -22,8 +22,9 @@ struct event_base;
 #define SPA_DEVICE_STATE_FILE "device.state"  /* firmware version, counters */
 #define SPA_DEVICE_VALUE_MAX 64
 
-/* What survives a power cycle besides the parameters: the running firmware
- * and cumulative counters (over every run of the emulator). */
+/* What survives a power cycle besides the parameters: the running firmware,
+ * cumulative counters (over every run of the emulator) and the engine's
+ * flash state (spa_engine_flash). Missing keys keep their zero value. */
 typedef struct spa_device_state {
     char swver[SPA_DEVICE_VALUE_MAX];   /* "" = the model's factory version */
     char last_err[SPA_DEVICE_VALUE_MAX];/* $ERR of the last finished attempt */
@@ -31,6 +32,8 @@ typedef struct spa_device_state {
     uint32_t resyncs, resync_ok, resync_fail;
     uint32_t upgrades, upgrade_ok, upgrade_fail;
     uint32_t reboots;
+    uint64_t upg_ident;                 /* engine flash: last Upgrade_Rule image (0 = none) */
+    char upg_ver[SPA_DEVICE_VALUE_MAX]; /* engine flash: the version it installed */
 } spa_device_state;
 
 /* Parse a state file ("key=value" lines, '#' comments). Unknown keys are
@@ -109,7 +112,7 @@ typedef struct spa_device_opts {
     const char *mac;          /* any common MAC spelling */
     const char *serial;       /* $SN */
     const char *state_dir;    /* created when missing */
-    const char *dhcp_server;  /* DHCP option 66 "HOST[:PORT]" or NULL */
+    const char *dhcp_server;  /* DHCP option 66 "HOST[:PORT]", "[V6]:PORT" or NULL */
     const char *hosts_file;   /* names → several addresses (tests) or NULL */
     const char *ca_file;      /* HTTPS trust anchors or NULL (nothing trusted) */
     const char *cert_file;    /* client certificate or NULL */

@@ -180,8 +180,24 @@ void *spa_engine_user(const spa_engine *e);
 /* The parameter store. */
 spa_params *spa_engine_params(const spa_engine *e);
 /* Set the DHCP option 66 server used by URLs without a server (NULL = none;
- * copied). */
+ * copied): "HOST", "HOST:PORT", "[V6]", "[V6]:PORT" or a bare IPv6 address;
+ * a port replaces the scheme's default in such URLs. -1 when malformed or OOM
+ * (the previous server is kept). */
 int spa_engine_set_dhcp_server(spa_engine *e, const char *server);
+
+/* The engine's flash state a restarted emulator must carry over besides
+ * the parameters and firmware version: which image the Upgrade_Rule last
+ * installed (so the same image is not fetched again). Counters are not
+ * here: callers persist spa_engine_get_stats themselves. */
+typedef struct spa_engine_flash {
+    uint64_t upg_ident;   /* 64-bit FNV-1a hash of the image's URL identity; 0 = none */
+    char upg_ver[32];     /* version that image installed ("" = unknown) */
+} spa_engine_flash;
+
+/* Copy the flash state out of e. */
+void spa_engine_flash_export(const spa_engine *e, spa_engine_flash *f);
+/* Restore flash state saved by spa_engine_flash_export (before power-up). */
+void spa_engine_flash_import(spa_engine *e, const spa_engine_flash *f);
 
 /* Power on (or power-cycle: RAM state is lost, flash state — the last
  * installed upgrade and counters — kept). Arms the Resync_On_Reset resync

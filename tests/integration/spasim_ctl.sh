@@ -90,7 +90,11 @@ echo '<flat-profile><Profile_Rule></Profile_Rule><GPP_B>before-kill</GPP_B></fla
     --http 127.0.0.1:0 >"$T/k.out" 2>"$T/k.err" &
 KPID=$!
 PIDS+=($KPID)
-for _ in $(seq 50); do [ -S "$ST/ctl.sock" ] && break; sleep 0.1; done
+# pull the plug once this power-up is on flash (boots=2 saved)
+for _ in $(seq 50); do
+    [ -S "$ST/ctl.sock" ] && grep -q '^boots=2$' "$ST/device.state" 2>/dev/null && break
+    sleep 0.1
+done
 kill -KILL $KPID
 wait $KPID 2>/dev/null
 : >"$ST/config.xml.tmp.99999"   # as if killed between write and rename

@@ -14,7 +14,7 @@ set -u
 BUILD=${SPA_BUILD:-}
 T=$(mktemp -d /tmp/spa-spasim-tftp.XXXXXX)
 PIDS=()
-FAILS=0
+. "$(dirname "$0")/lib/assert.sh"
 
 cleanup() {
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
@@ -23,10 +23,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok()   { echo "ok   - $1"; }
-bad()  { echo "FAIL - $1"; FAILS=$((FAILS + 1)); }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
-has()  { grep -qF -- "$2" "$1"; }
 
 for c in in.tftpd openssl gzip curl ss; do
     command -v "$c" >/dev/null 2>&1 || [ -x "/usr/sbin/$c" ] || { echo "skip: need $c"; exit 77; }
@@ -160,6 +156,19 @@ once u2
 check "restart after upgrade: exit 0" rc_is u2 0
 check "restart runs the new firmware" has "$T/u2.json" '"swver":"5.1.12"'
 check "restart: no second upgrade (rule sees \$SWVER)" has "$T/u2.json" '"upgrades":0'
+check "upgrade: installed image identity in flash" grep -Eq '^upg_ident=[0-9a-f]{16}$' "$ST/device.state"
+check "upgrade: installed version in flash" grep -q '^upg_ver=5.1.12$' "$ST/device.state"
+# an unconditional rule naming the same image: a restarted spasim remembers it
+# was installed and does not fetch it (the image is gone: a fetch would fail)
+sed 's/(\$SWVER lt 5.1.12)? //' "$T/up.xml" >"$T/up2.xml"
+enc "$KEY" "$T/up2.xml" "$ROOT/enc$MAC.cfg"
+mv "$ROOT/fw.img" "$T/fw.img.away"
+once u3
+check "restart, same image in an unconditional rule: exit 0" rc_is u3 0
+check "restart: the same image is not fetched again" has "$T/u3.json" '"upgrades":0'
+check "restart: no upgrade failure" has "$T/u3.json" '"upgrade_fail":0'
+mv "$T/fw.img.away" "$ROOT/fw.img"
+enc "$KEY" "$T/up.xml" "$ROOT/enc$MAC.cfg"
 
 # ---- 5. admin server: /admin/resync?URL -----------------------------------------------
 echo '<flat-profile><GPP_D>from-admin</GPP_D><GPP_SA>adminS3cret</GPP_SA><Resync_Random_Delay>0</Resync_Random_Delay></flat-profile>' >"$ROOT/x.cfg"

@@ -28,10 +28,13 @@ static void test_state_roundtrip(void **s)
     a.upgrades = 1;
     a.upgrade_ok = 1;
     a.reboots = 9;
+    a.upg_ident = 0x0123456789abcdefULL;
+    snprintf(a.upg_ver, sizeof a.upg_ver, "8.0.0");
     spa_buf_init(&out);
     assert_int_equal(spa_device_state_format(&a, &out), 0);
     assert_non_null(strstr(out.data, "\nswver=5.1.12(b)\n"));
     assert_non_null(strstr(out.data, "\nresyncs=4294967295\n"));
+    assert_non_null(strstr(out.data, "\nupg_ident=0123456789abcdef\nupg_ver=8.0.0\n"));
     assert_int_equal(spa_device_state_parse(out.data, out.len, "s", &b, NULL), 0);
     assert_memory_equal(&a, &b, sizeof a);
     spa_buf_free(&out);
@@ -68,6 +71,26 @@ static void test_state_errors(void **s)
     assert_int_equal(st.boots, 8);
     assert_int_equal(d.warnings, 1);
     assert_int_equal(d.errors, 0);
+    spa_diags_free(&d);
+
+    /* a file from before the engine flash keys: they stay zero */
+    spa_diags_init(&d);
+    st.upg_ident = 0;
+    st.upg_ver[0] = '\0';
+    const char *old = "swver=5.1.10\nboots=3\n";
+    assert_int_equal(spa_device_state_parse(old, strlen(old), "f", &st, &d), 0);
+    assert_true(st.upg_ident == 0);
+    assert_string_equal(st.upg_ver, "");
+    assert_int_equal(d.warnings + d.errors, 0);
+    spa_diags_free(&d);
+    spa_diags_init(&d);
+    const char *hex = "upg_ident=00000000000000FF\n";
+    assert_int_equal(spa_device_state_parse(hex, strlen(hex), "f", &st, &d), 0);
+    assert_true(st.upg_ident == 0xff);
+    const char *badhex = "upg_ident=12345g\n";
+    assert_int_equal(spa_device_state_parse(badhex, strlen(badhex), "f", &st, &d), -1);
+    assert_true(tu_diags_contain(&d, "f:1:11: error: upg_ident: expected 16 hex digits"));
+    assert_true(st.upg_ident == 0xff);
     spa_diags_free(&d);
 
     char longv[100];

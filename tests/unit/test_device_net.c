@@ -158,8 +158,10 @@ static void test_dhcp_hostport(void **state)
     seen s;
     char hp[64];
     snprintf(hp, sizeof hp, "127.0.0.1:%u", (unsigned)f->port);
-    get(f, hp, 80, "/ok.cfg", &s);   /* ":port" in the host wins */
-    assert_int_equal(s.status, SPA_XFER_OK);
+    /* the engine splits option 66 "host:port" (test_engine_dhcp.c); the
+     * transport takes rq.host as a host name and never splits it again */
+    get(f, hp, 80, "/ok.cfg", &s);
+    assert_int_equal(s.status, SPA_XFER_DNS_FAILED);
 }
 
 static void test_cancel(void **state)

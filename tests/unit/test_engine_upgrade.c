@@ -96,6 +96,48 @@ static void test_multistage_upgrade(void **state)
     dev_free(d);
 }
 
+/* The flash state carries "this image is installed" into a new engine (a
+ * restarted emulator): the same Upgrade_Rule URL is not fetched again. */
+static void test_flash_export_import(void **state)
+{
+    (void)state;
+    spa_engine_flash fl, none;
+    dev *d = dev_new("SPA2102", 1);
+    spa_engine_flash_export(d->e, &none);
+    assert_true(none.upg_ident == 0);
+    assert_string_equal(none.upg_ver, "");
+    dev_set(d, "Upgrade_Rule", "http://fw.example.com/fw8.bin");
+    dev_boot_dev(d, "");
+    assert_int_equal(d->f.nreq, 1);
+    reply_image(d, "SPA2102", "8.0.0");
+    assert_string_equal(spa_engine_swver(d->e), "8.0.0");
+    spa_engine_flash_export(d->e, &fl);
+    assert_true(fl.upg_ident != 0);
+    assert_string_equal(fl.upg_ver, "8.0.0");
+    dev_free(d);
+
+    /* without the flash state a new engine fetches the image again */
+    d = dev_new("SPA2102", 1);
+    dev_set(d, "Upgrade_Rule", "http://fw.example.com/fw8.bin");
+    spa_engine_flash_import(d->e, &none);
+    dev_boot_dev(d, "");
+    assert_int_equal(d->f.nreq, 1);
+    assert_int_equal(last_req(d)->purpose, SPA_PURPOSE_UPGRADE);
+    dev_free(d);
+
+    /* with it, it does not */
+    d = dev_new("SPA2102", 1);
+    dev_set(d, "Upgrade_Rule", "http://fw.example.com/fw8.bin");
+    spa_engine_flash_import(d->e, &fl);
+    dev_boot_dev(d, "");
+    dev_advance_to(d, 86400 * 1000);
+    assert_int_equal(d->f.nreq, 0);
+    spa_engine_flash_export(d->e, &none);
+    assert_true(none.upg_ident == fl.upg_ident);
+    assert_string_equal(none.upg_ver, "8.0.0");
+    dev_free(d);
+}
+
 static void test_upgrade_https_on_ata(void **state)
 {
     (void)state;
@@ -380,6 +422,7 @@ int main(void)
         cmocka_unit_test(test_secrets_never_logged),
         cmocka_unit_test(test_firmware_format),
         cmocka_unit_test(test_err_names),
+        cmocka_unit_test(test_flash_export_import),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
