@@ -734,7 +734,6 @@ int spa_store_device_touch(spa_store *st, const char *mac, const char *fw_seen, 
         "UPDATE devices SET fw_seen = coalesce(?2, fw_seen), last_contact = ?3 WHERE mac = ?1";
     char m[13];
     sqlite3_stmt *s;
-    int rc;
     if (spa_store_mac(mac, m, d) < 0)
         return -1;
     if (fw_seen && !spa_value_is_ascii(fw_seen, strlen(fw_seen)))
@@ -746,12 +745,8 @@ int spa_store_device_touch(spa_store *st, const char *mac, const char *fw_seen, 
     sqlite3_bind_text(s, 1, m, 12, SQLITE_TRANSIENT);
     spa_store_bind_text(s, 2, fw_seen);
     sqlite3_bind_int64(s, 3, when ? when : (int64_t)time(NULL));
-    rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) {
-        spa_store_dberr(st, d, "recording a contact");
+    if (spa_store_run(st, s, d, "recording a contact") < 0)
         goto fail;
-    }
     return spa_store_tx_finish(st, SPA_SCOPE_GLOBAL, NULL, d);
 fail:
     spa_store_tx_rollback(st);
@@ -785,13 +780,10 @@ int spa_store_device_rotate_key(spa_store *st, const char *mac, spa_diags *d)
     sqlite3_bind_text(s, 1, m, 12, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 2, key, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 3, path, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(s);
-    sqlite3_reset(s);
+    rc = spa_store_run(st, s, d, "rotating a key");
     OPENSSL_cleanse(key, sizeof key);
-    if (rc != SQLITE_DONE) {
-        spa_store_dberr(st, d, "rotating a key");
+    if (rc < 0)
         goto fail;
-    }
     return spa_store_tx_finish(st, SPA_SCOPE_DEVICE, m, d);
 fail:
     spa_store_tx_rollback(st);

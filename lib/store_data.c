@@ -196,7 +196,6 @@ static int remove_referenced(spa_store *st, const char *sql_count, const char *s
 {
     sqlite3_stmt *s;
     long n = 0;
-    int rc;
     if (spa_store_tx_begin(st, d) < 0)
         return -1;
     if (!(s = spa_store_stmt(st, sql_count, d)))
@@ -213,12 +212,8 @@ static int remove_referenced(spa_store *st, const char *sql_count, const char *s
     if (!(s = spa_store_stmt(st, sql_delete, d)))
         goto fail;
     spa_store_bind_text(s, 1, key);
-    rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) {
-        spa_store_dberr(st, d, "removing");
+    if (spa_store_run(st, s, d, "removing") < 0)
         goto fail;
-    }
     return spa_store_tx_finish(st, SPA_SCOPE_GLOBAL, NULL, d);
 fail:
     spa_store_tx_rollback(st);
@@ -237,7 +232,6 @@ int spa_store_bind_pin(spa_store *st, const char *mac, const char *pin, char *ac
     char m[13];
     sqlite3_stmt *s;
     char *id = NULL;
-    int rc;
     if (acct && n)
         acct[0] = '\0';
     if (spa_store_mac(mac, m, d) < 0)
@@ -260,12 +254,8 @@ int spa_store_bind_pin(spa_store *st, const char *mac, const char *pin, char *ac
         goto fail;
     sqlite3_bind_text(s, 1, m, 12, SQLITE_TRANSIENT);
     spa_store_bind_text(s, 2, id);
-    rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) {
-        spa_store_dberr(st, d, "binding");
+    if (spa_store_run(st, s, d, "binding") < 0)
         goto fail;
-    }
     if (sqlite3_changes(st->db) == 0) {
         spa_diag_error(d, "mac", "mac: device %s is not known", m);
         goto fail;
