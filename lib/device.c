@@ -425,6 +425,38 @@ static void reply_text(spa_http_req *rq, int status, const char *text)
     spa_http_reply(rq, status, "text/plain", text, strlen(text));
 }
 
+int spa_device_request_resync(spa_device *dev, spa_request_source src, const char *url,
+                              const char *peer)
+{
+    int rc = spa_engine_request_resync(dev->engine, src, url, peer, now_ms());
+    device_after(dev);
+    return rc;
+}
+
+int spa_device_request_upgrade(spa_device *dev, const char *url, const char *peer)
+{
+    int rc = spa_engine_request_upgrade(dev->engine, url, peer, now_ms());
+    device_after(dev);
+    return rc;
+}
+
+int spa_device_request_report(spa_device *dev)
+{
+    int rc = spa_engine_request_report(dev->engine, now_ms());
+    device_after(dev);
+    return rc;
+}
+
+spa_params *spa_device_params(const spa_device *dev)
+{
+    return dev->params;
+}
+
+struct event_base *spa_device_base(const spa_device *dev)
+{
+    return dev->base;
+}
+
 /* /admin/resync?url and /admin/upgrade?url (query percent-decoded). */
 static void admin_request(spa_device *dev, spa_http_req *rq, bool upgrade)
 {
@@ -440,15 +472,14 @@ static void admin_request(spa_device *dev, spa_http_req *rq, bool upgrade)
     }
     const char *u = url.len ? url.data : NULL;
     if (upgrade)
-        rc = u ? spa_engine_request_upgrade(dev->engine, u, peer, now_ms()) : -1;
+        rc = u ? spa_device_request_upgrade(dev, u, peer) : -1;
     else
-        rc = spa_engine_request_resync(dev->engine, SPA_SRC_WEB, u, peer, now_ms());
+        rc = spa_device_request_resync(dev, SPA_SRC_WEB, u, peer);
     spa_buf_free(&url);
     if (rc < 0)
         reply_text(rq, 403, upgrade ? "upgrade refused\n" : "resync refused\n");
     else
         reply_text(rq, 200, upgrade ? "upgrade requested\n" : "resync requested\n");
-    device_after(dev);
 }
 
 static void admin_buf(spa_http_req *rq, int rc, spa_buf *b, const char *ctype)

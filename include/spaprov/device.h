@@ -157,6 +157,16 @@ bool spa_device_succeeded(const spa_device *dev);
 int spa_device_save_now(spa_device *dev);
 /* The engine (for status and explicit requests). */
 spa_engine *spa_device_engine(const spa_device *dev);
+/* The device's parameter store and event loop (for its SIP listener, web pages). */
+spa_params *spa_device_params(const spa_device *dev);
+struct event_base *spa_device_base(const spa_device *dev);
+/* Explicit requests as spa_engine_request_* with the device's clock and timer:
+ * a resync (web or authenticated SIP NOTIFY; url may be NULL), an upgrade,
+ * one report. peer is the default server for URLs without one. 0 accepted, -1 refused. */
+int spa_device_request_resync(spa_device *dev, spa_request_source src, const char *url,
+                              const char *peer);
+int spa_device_request_upgrade(spa_device *dev, const char *url, const char *peer);
+int spa_device_request_report(spa_device *dev);
 
 /* Keypad and line events, as spa_engine_* but with the device's clock,
  * state saving and timer: the manufacturing reset (factory defaults, reboot),
