@@ -189,35 +189,36 @@ static int tls_set_subject(X509 *cert, const char *const *kv)
     return 0;
 }
 
-static X509 *tls_read_cert(const char *path, spa_diags *d)
+/* Open a PEM file for reading; NULL with a diagnostic. */
+static FILE *tls_open_pem(const char *path, spa_diags *d)
 {
     FILE *f = fopen(path, "r");
-    X509 *x;
-
-    if (!f) {
+    if (!f)
         spa_diag_add(d, SPA_DIAG_ERROR, path, 0, 0, "tls", "cannot open: %s", strerror(errno));
-        return NULL;
+    return f;
+}
+
+static X509 *tls_read_cert(const char *path, spa_diags *d)
+{
+    FILE *f = tls_open_pem(path, d);
+    X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+    if (f) {
+        fclose(f);
+        if (!x)
+            tls_diag(d, path, "not a PEM certificate");
     }
-    x = PEM_read_X509(f, NULL, NULL, NULL);
-    fclose(f);
-    if (!x)
-        tls_diag(d, path, "not a PEM certificate");
     return x;
 }
 
 static EVP_PKEY *tls_read_key(const char *path, spa_diags *d)
 {
-    FILE *f = fopen(path, "r");
-    EVP_PKEY *k;
-
-    if (!f) {
-        spa_diag_add(d, SPA_DIAG_ERROR, path, 0, 0, "tls", "cannot open: %s", strerror(errno));
-        return NULL;
+    FILE *f = tls_open_pem(path, d);
+    EVP_PKEY *k = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+    if (f) {
+        fclose(f);
+        if (!k)
+            tls_diag(d, path, "not a PEM private key");
     }
-    k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-    fclose(f);
-    if (!k)
-        tls_diag(d, path, "not a PEM private key");
     return k;
 }
 
