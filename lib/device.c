@@ -16,6 +16,7 @@
 #include "spaprov/model.h"
 #include "spaprov/profile.h"
 #include "spaprov/schedule.h"
+#include "device_sip.h"
 
 struct spa_device {
     struct event_base *base;
@@ -26,6 +27,7 @@ struct spa_device {
     spa_identity id;
     spa_device_net *net;
     spa_http_server *admin;
+    spa_device_sip *sip;          /* SIP NOTIFY listener (device_sip.c) or NULL */
     struct event *timer;
     spa_rng rng;
     char *dir;
@@ -309,6 +311,7 @@ void spa_device_free(spa_device *dev)
         spa_device_save_now(dev);
     if (dev->admin)
         spa_http_server_free(dev->admin);
+    spa_device_sip_free(dev->sip);
     spa_device_net_free(dev->net);
     if (dev->timer)
         event_free(dev->timer);
@@ -322,15 +325,42 @@ void spa_device_free(spa_device *dev)
     free(dev);
 }
 
-void spa_device_power_up(spa_device *dev)
+spa_device_sip **spa_device_sip_slot(spa_device *dev)
 {
-    dev->base_st.boots++;
+    return &dev->sip;
+}
+
+const spa_device_sip *spa_device_sip_get(const spa_device *dev)
+{
+    return dev->sip;
+}
+
+void spa_device_log(spa_device *dev, int severity, const char *line)
+{
+    io_log(dev, dev->engine, severity, line);
+}
+
+/* Power-up (cold: counted as a boot) or warm restart of the application. */
+static void device_start(spa_device *dev, bool cold)
+{
+    if (cold)
+        dev->base_st.boots++;
     dev->powered = true;
     dev->settled = false;
     spa_device_net_cancel(dev->net, dev);
     spa_engine_power_up(dev->engine, now_ms());
     spa_device_save_now(dev);
     device_after(dev);
+}
+
+void spa_device_power_up(spa_device *dev)
+{
+    device_start(dev, true);
+}
+
+void spa_device_restart(spa_device *dev)
+{
+    device_start(dev, false);
 }
 
 void spa_device_on_settled(spa_device *dev, spa_device_settled_fn fn, void *arg)

@@ -18,6 +18,7 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 typedef struct args {
     spa_device_opts dev;
     const char *http;         /* admin ADDR:PORT */
+    const char *sip;          /* SIP NOTIFY listener ADDR:PORT or NULL */
     unsigned once_timeout;    /* seconds */
     int once;
 } args;
@@ -38,6 +39,7 @@ static void usage(FILE *f)
         "  --cert FILE --key FILE   client certificate and key\n"
         "  --syslog HOST:PORT       send log lines here instead of Syslog_/Debug_Server\n"
         "  --http ADDR:PORT         admin web server (default 127.0.0.1:0)\n"
+        "  --sip ADDR:PORT          SIP NOTIFY listener, UDP (docs/sip.md)\n"
         "  --once                   one power-up resync (+ upgrade), JSON outcome, exit 0/1\n"
         "  --timeout SECONDS        --once: give up after this long (default 300)\n"
         "  --seed N                 random seed (deterministic jitter)\n"
@@ -62,6 +64,7 @@ static const struct option longopts[] = {
     { "key", required_argument, NULL, 'k' },
     { "syslog", required_argument, NULL, 'L' },
     { "http", required_argument, NULL, 'h' },
+    { "sip", required_argument, NULL, 'P' },
     { "once", no_argument, NULL, '1' },
     { "timeout", required_argument, NULL, 't' },
     { "seed", required_argument, NULL, 'r' },
@@ -106,6 +109,7 @@ static int parse_args(int argc, char **argv, args *a)
         case 'k': a->dev.key_file = optarg; break;
         case 'L': a->dev.syslog = optarg; break;
         case 'h': a->http = optarg; break;
+        case 'P': a->sip = optarg; break;
         case '1': a->once = 1; break;
         case 'v': a->dev.verbose = true; break;
         case 't':
@@ -239,6 +243,27 @@ static int start_admin(spa_device *dev, const char *spec)
     return rc;
 }
 
+static int start_sip(spa_device *dev, const char *spec)
+{
+    char host[256];
+    uint16_t port = 0;
+    spa_diags d;
+    if (parse_listen(spec, host, sizeof host, &port) < 0) {
+        fprintf(stderr, "spasim: --sip: expected ADDR:PORT\n");
+        return -1;
+    }
+    spa_diags_init(&d);
+    int rc = spa_device_sip_listen(dev, host, port, &d);
+    if (rc < 0)
+        spa_diags_print(&d, stderr);
+    else {
+        printf("sip port %u\n", (unsigned)spa_device_sip_port(dev));
+        fflush(stdout);
+    }
+    spa_diags_free(&d);
+    return rc;
+}
+
 /* spasim ctl DIR WORDS...: one command to the device running on DIR. */
 static int ctl_main(int argc, char **argv)
 {
@@ -281,6 +306,8 @@ static int run_device(const args *a, run *r)
         goto out;
     }
     if ((!a->once || a->http) && start_admin(r->dev, a->http) < 0)
+        goto out;
+    if (a->sip && start_sip(r->dev, a->sip) < 0)
         goto out;
     if (!a->once) {
         spa_diags d;

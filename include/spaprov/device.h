@@ -175,6 +175,24 @@ void spa_device_factory_reset(spa_device *dev);
 void spa_device_line_busy(spa_device *dev, unsigned line, bool busy);
 void spa_device_line_registered(spa_device *dev, unsigned line, bool registered);
 
+/* ---- SIP NOTIFY listener (lib/device_sip.c, docs/sip.md) ---------------------------- */
+
+/* Listen for SIP over UDP on addr ("127.0.0.1", "::1", "[::1]"; NULL =
+ * 127.0.0.1) and port (0 = ephemeral): NOTIFY with Event resync, report,
+ * reboot_now or restart_now, challenged with a 401 digest and carried out
+ * only for an authenticated retry (a line's Auth_ID or User_ID with its
+ * Password). Replaces an earlier listener. 0, or -1 with a diagnostic. */
+int spa_device_sip_listen(spa_device *dev, const char *addr, uint16_t port, spa_diags *d);
+/* Bound SIP port (0 when not listening). */
+uint16_t spa_device_sip_port(const spa_device *dev);
+/* Warm restart (SIP "Event: restart_now"): the application restarts as after
+ * a power cycle (RAM state lost, flash kept, Resync_On_Reset applies) but
+ * the unit is not power-cycled, so the boots counter does not change. */
+void spa_device_restart(spa_device *dev);
+/* One log line through the device's log (stderr with verbose, syslog
+ * servers), as the engine's lines go. Never pass a secret. */
+void spa_device_log(spa_device *dev, int severity, const char *line);
+
 /* ---- control socket (lib/device_ctl.c): `spasim ctl DIR ...` ------------------------ */
 
 #define SPA_DEVICE_CTL_SOCKET "ctl.sock"   /* in the state directory */

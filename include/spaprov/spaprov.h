@@ -22,6 +22,7 @@
 #include "spaprov/render.h"
 #include "spaprov/rule.h"
 #include "spaprov/schedule.h"
+#include "spaprov/sip.h"
 #include "spaprov/store.h"
 #include "spaprov/syslog.h"
 #include "spaprov/tftp.h"
