@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -709,6 +710,27 @@ static int batch_rows(const char *csv, size_t len, const char *file, brow **rows
     return errors ? -1 : 0;
 }
 
+/* A batch never replaces a unit's certificate or key: any file already
+ * there is an error at the row that would write it. */
+static size_t batch_existing(const brow *rows, size_t n, const char *file, const char *outdir,
+                             spa_diags *d)
+{
+    static const char *const ext[2] = { "crt", "key" };
+    char path[4096], name[32];
+    struct stat sb;
+    size_t errors = 0;
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < 2; k++) {
+            snprintf(name, sizeof name, "%s.%s", rows[i].mac, ext[k]);
+            if (join(path, sizeof path, outdir, name) == 0 && lstat(path, &sb) == 0) {
+                spa_diag_add(d, SPA_DIAG_ERROR, file, rows[i].line, 0, "mac",
+                             "mac: %s already exists (remove it to issue again)", path);
+                errors++;
+            }
+        }
+    return errors;
+}
+
 long spa_ca_issue_batch(spa_ca *ca, const char *csv, size_t len, const char *file,
                         const char *outdir, const spa_issue_opts *o, spa_diags *d)
 {
@@ -725,7 +747,7 @@ long spa_ca_issue_batch(spa_ca *ca, const char *csv, size_t len, const char *fil
     int bad = batch_rows(csv, len, file, &rows, &n, d);
     spa_buf_init(&cert);
     spa_buf_init(&key);
-    if (bad < 0)
+    if (bad < 0 || batch_existing(rows, n, file, outdir, d) > 0)
         goto out;
     if (mkdir(outdir, 0700) < 0 && errno != EEXIST) {
         spa_diag_error(d, "dir", "%s: cannot create: %s", outdir, strerror(errno));
@@ -813,4 +835,116 @@ int spa_cert_identity_pem(const char *pem, size_t len, spa_cert_id *out, spa_dia
     rc = spa_cert_identity(x, out, d);
     X509_free(x);
     return rc;
+}
+
+int spa_cert_identity_file(const char *path, spa_cert_id *out, spa_diags *d)
+{
+    FILE *f = fopen(path, "r");
+    X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+    int rc;
+    if (f)
+        fclose(f);
+    if (!x) {
+        memset(out, 0, sizeof *out);
+        ERR_clear_error();
+        return spa_diag_error(d, "certificate", "%s: not a PEM certificate", path);
+    }
+    rc = spa_cert_identity(x, out, d);
+    X509_free(x);
+    return rc;
+}
+
+/* ---- describing a certificate (spaprov ca show / list) ---- */
+
+const char *spa_cert_kind_name(spa_cert_kind k)
+{
+    static const char *const n[] = { "other", "root", "server", "device", "generic" };
+    return (unsigned)k < sizeof n / sizeof n[0] ? n[k] : "other";
+}
+
+static void name_rfc2253(X509_NAME *n, char *out, size_t size)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    int len;
+    out[0] = '\0';
+    if (b && X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253) >= 0 &&
+        (len = BIO_read(b, out, (int)size - 1)) > 0)
+        out[len] = '\0';
+    BIO_free(b);
+}
+
+static void time_text(const ASN1_TIME *t, char *out, size_t size)
+{
+    struct tm tm;
+    if (!t || ASN1_TIME_to_tm(t, &tm) != 1 || strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(out, size, "?");
+}
+
+/* Which root of ca_dir verifies x (any purpose): "server root", "client root" or "". */
+static void verified_by(X509 *x, const char *ca_dir, char *out, size_t size)
+{
+    static const struct { const char *file, *name; } roots[2] = {
+        { SPA_CA_SERVER_CERT, "server root" }, { SPA_CA_CLIENT_CERT, "client root" } };
+    out[0] = '\0';
+    for (int i = 0; i < 2 && ca_dir && !out[0]; i++) {
+        char path[4096];
+        X509_STORE *st = X509_STORE_new();
+        X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+        if (st && ctx && join(path, sizeof path, ca_dir, roots[i].file) == 0 &&
+            X509_STORE_load_file(st, path) == 1 && X509_STORE_CTX_init(ctx, st, x, NULL) == 1 &&
+            X509_verify_cert(ctx) == 1)
+            snprintf(out, size, "%s", roots[i].name);
+        X509_STORE_CTX_free(ctx);
+        X509_STORE_free(st);
+    }
+    ERR_clear_error();
+}
+
+static void key_text(X509 *x, char *out, size_t size)
+{
+    EVP_PKEY *k = X509_get0_pubkey(x);
+    char group[64];
+    size_t gl = 0;
+    if (!k)
+        snprintf(out, size, "?");
+    else if (EVP_PKEY_is_a(k, "RSA"))
+        snprintf(out, size, "rsa%d", EVP_PKEY_get_bits(k));
+    else if (EVP_PKEY_is_a(k, "EC") &&
+             EVP_PKEY_get_utf8_string_param(k, "group", group, sizeof group, &gl) == 1)
+        snprintf(out, size, "%.20s", strcmp(group, "prime256v1") == 0 ? "ec-p256" : group);
+    else
+        snprintf(out, size, "%.20s", EVP_PKEY_get0_type_name(k) ? EVP_PKEY_get0_type_name(k) : "?");
+}
+
+int spa_cert_info_file(const char *path, const char *ca_dir, spa_cert_info *out, spa_diags *d)
+{
+    FILE *f = fopen(path, "r");
+    X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned mdlen = 0;
+    if (f)
+        fclose(f);
+    memset(out, 0, sizeof *out);
+    if (!x) {
+        ERR_clear_error();
+        return spa_diag_error(d, "certificate", "%s: not a PEM certificate", path);
+    }
+    name_rfc2253(X509_get_subject_name(x), out->subject, sizeof out->subject);
+    name_rfc2253(X509_get_issuer_name(x), out->issuer, sizeof out->issuer);
+    time_text(X509_get0_notBefore(x), out->not_before, sizeof out->not_before);
+    time_text(X509_get0_notAfter(x), out->not_after, sizeof out->not_after);
+    key_text(x, out->key_type, sizeof out->key_type);
+    if (X509_digest(x, EVP_sha256(), md, &mdlen) == 1)
+        for (unsigned i = 0; i < mdlen && 3 * i + 3 <= sizeof out->sha256; i++)
+            snprintf(out->sha256 + 3 * i, 4, i + 1 < mdlen ? "%02X:" : "%02X", md[i]);
+    if (X509_check_ca(x) > 0)
+        out->kind = SPA_CERT_ROOT;
+    else if (X509_get_extended_key_usage(x) & XKU_SSL_SERVER)
+        out->kind = SPA_CERT_SERVER;
+    else if (spa_cert_identity(x, &out->id, NULL) == 0)
+        out->kind = out->id.generic ? SPA_CERT_GENERIC : SPA_CERT_DEVICE;
+    verified_by(x, ca_dir, out->verified_by, sizeof out->verified_by);
+    X509_free(x);
+    ERR_clear_error();
+    return 0;
 }

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <event2/event.h>
+#include "spaprov/ca.h"
 #include "spaprov/device.h"
 #include "spaprov/http.h"
 #include "spaprov/macro.h"
@@ -229,6 +230,14 @@ static uint64_t seed_from(const spa_device_opts *o, const char *mac)
     return s;
 }
 
+/* $CCERT is "Installed" only for a unit-specific certificate (OU, L, ST):
+ * a pre-2.0 generic one, shared by many units, reads "Not Installed". */
+static bool unique_cert(const char *path)
+{
+    spa_cert_id id;
+    return spa_cert_identity_file(path, &id, NULL) == 0 && !id.generic;
+}
+
 static int device_identity(spa_device *dev, const spa_device_opts *o, spa_diags *d)
 {
     if (!o->mac || spa_mac_parse(o->mac, dev->id.mac) < 0) {
@@ -242,7 +251,7 @@ static int device_identity(spa_device *dev, const spa_device_opts *o, spa_diags 
     dev->id.serial = dev->serial;
     dev->id.ip = dev->ip;
     dev->id.extip = "";
-    dev->id.ccert = o->cert_file != NULL;
+    dev->id.ccert = o->cert_file && unique_cert(o->cert_file);
     dev->id.swver = dev->base_st.swver[0] ? dev->swver : NULL;
     snprintf(dev->swver, sizeof dev->swver, "%s", dev->base_st.swver);
     return 0;

@@ -29,6 +29,7 @@ struct spa_provd {
     spa_provd_config cfg;
     spa_render_cache *cache;
     spa_crypt_ctx *cc;
+    spa_profile overlay;      /* SEC-PRV values every profile carries (provd_secprv.c) */
 };
 
 const char *spa_id_source_name(spa_id_source s)
@@ -216,7 +217,8 @@ spa_provd *spa_provd_new(spa_store *st, const spa_provd_config *cfg)
     p->cfg = *cfg;
     p->cache = spa_render_cache_new(0);
     p->cc = spa_crypt_ctx_new();
-    if (!p->cache || !p->cc) {
+    spa_profile_init(&p->overlay);
+    if (!p->cache || !p->cc || spa_provd_secprv_overlay(cfg, &p->overlay) < 0) {
         spa_provd_free(p);
         return NULL;
     }
@@ -229,12 +231,15 @@ void spa_provd_free(spa_provd *p)
         return;
     spa_render_cache_free(p->cache);
     spa_crypt_ctx_free(p->cc);
+    spa_profile_free(&p->overlay);
     free(p);
 }
 
 void spa_provd_set_config(spa_provd *p, const spa_provd_config *cfg)
 {
     p->cfg = *cfg;
+    if (spa_provd_secprv_overlay(cfg, &p->overlay) < 0)
+        fprintf(stderr, "spaprovd: out of memory building the SEC-PRV values\n");
     spa_render_cache_clear(p->cache);
 }
 
@@ -378,9 +383,67 @@ static int auto_register(spa_provd *p, const spa_provd_ident *id, spa_provd_resp
     return rc;
 }
 
+/* How a request reached a device's profile through its random directory. */
+typedef struct dir_hit {
+    bool via;        /* the parent folder was the device's directory */
+    bool previous;   /* ... the one before the last rotation */
+    bool look;       /* a HEAD request: answer, but change no key or state */
+} dir_hit;
+
+/* SEC-PRV-1 (provd_secprv.c): a unit that proved itself with its own
+ * certificate over HTTPS asks by name. A unit seen before (reset, or
+ * recovering) is re-keyed first; the old pair stays until it is replaced. */
+static void serve_first(spa_provd *p, const spa_provd_ident *id, const spa_device *dv,
+                        bool look, spa_provd_response *r)
+{
+    spa_diags d;
+    int rc = 0;
+    spa_diags_init(&d);
+    if (!look && dv->state != SPA_DEV_NEW &&
+        (rc = spa_store_device_rotate_key(p->st, id->want_mac, &d)) == 0)
+        event(p, id->want_mac, SPA_EV_RESULT, "SEC-PRV-1 again: re-keyed (key generation %u)",
+              dv->key_gen + 1);
+    spa_buf_reset(&r->body);
+    if (rc == 0)
+        rc = spa_provd_secprv_first(p->st, &p->cfg, p->cc, id->want_mac, &r->body, &d);
+    if (rc == 0 && !look)
+        rc = spa_store_device_update(p->st, id->want_mac, "state", "bootstrap", &d);
+    if (rc != 0) {
+        log_diags(id->want_mac, &d);
+        spa_diags_free(&d);
+        respond(r, 500, "SEC-PRV-1 failed");
+        return;
+    }
+    spa_diags_free(&d);
+    r->status = 200;
+    r->content_type = "application/octet-stream";
+    snprintf(r->reason, sizeof r->reason, "SEC-PRV-1 profile, %zu bytes, targeted", r->body.len);
+}
+
+/* After a profile went out through the device's directory: the previous
+ * directory delivers a rotation, the current one confirms it (the old key
+ * and path then stop working) and marks the device provisioned. */
+static void after_dir(spa_provd *p, const char *mac, const spa_device *dv, dir_hit dir)
+{
+    spa_diags d;
+    spa_diags_init(&d);
+    if (dir.previous) {
+        event(p, mac, SPA_EV_RESULT, "key rotation delivered under the previous key "
+              "(key generation %u)", dv->key_gen);
+    } else {
+        if (dv->prev_path && spa_store_device_forget_prev(p->st, mac, &d) == 0)
+            event(p, mac, SPA_EV_RESULT, "key rotation confirmed (key generation %u): "
+                  "previous key and path retired", dv->key_gen);
+        if (dv->state != SPA_DEV_PROVISIONED)
+            (void)spa_store_device_update(p->st, mac, "state", "provisioned", &d);
+    }
+    log_diags(mac, &d);
+    spa_diags_free(&d);
+}
+
 /* Render want_mac's profile into r. */
 static void serve_profile(spa_provd *p, const spa_provd_input *in, const spa_provd_ident *id,
-                          spa_provd_response *r)
+                          dir_hit dir, spa_provd_response *r)
 {
     spa_device dv;
     spa_diags d;
@@ -421,11 +484,19 @@ static void serve_profile(spa_provd *p, const spa_provd_input *in, const spa_pro
         respond(r, 403, "device disabled");
         return;
     }
-    spa_device_clear(&dv);
+    if (p->cfg.secure_provisioning && !dir.via && in->proto == SPA_PROTO_HTTPS &&
+        id->cert_bound) {
+        serve_first(p, id, &dv, dir.look, r);
+        spa_device_clear(&dv);
+        spa_diags_free(&d);
+        return;
+    }
     memset(&o, 0, sizeof o);
     o.format = SPA_RENDER_XML;
     o.gzip = !plain;
-    o.key = plain ? SPA_RENDER_KEY_NONE : SPA_RENDER_KEY_DEVICE;
+    o.key = plain ? SPA_RENDER_KEY_NONE
+                  : dir.previous ? SPA_RENDER_KEY_PREVIOUS : SPA_RENDER_KEY_DEVICE;
+    o.overlay = p->overlay.n ? &p->overlay : NULL;
     o.md = SPA_MD_MD5;
     o.server_url = p->cfg.server_url;
     o.server_name = p->cfg.server_name;
@@ -435,17 +506,48 @@ static void serve_profile(spa_provd *p, const spa_provd_input *in, const spa_pro
         log_diags(id->want_mac, &d);   /* render diagnostics never quote secrets */
     spa_diags_free(&d);
     if (rc != 0) {
+        spa_device_clear(&dv);
         respond(r, rc == 1 ? 404 : 500, rc == 1 ? "unknown device" : "render failed");
         return;
     }
+    if (dir.via && !dir.look)
+        after_dir(p, id->want_mac, &dv, dir);
+    spa_device_clear(&dv);
     r->status = 200;
     r->content_type = plain ? "text/xml" : "application/octet-stream";
     spa_http_etag(r->body.data, r->body.len, r->etag, sizeof r->etag);
     snprintf(r->reason, sizeof r->reason, "profile, %zu bytes, %s%s", r->body.len,
-             plain ? "plain" : "encrypted", hit ? ", cached" : "");
+             plain ? "plain" : dir.previous ? "encrypted with the previous key" : "encrypted",
+             hit ? ", cached" : "");
     spa_diags_init(&d);
     (void)spa_store_device_touch(p->st, id->want_mac, id->fw_version[0] ? id->fw_version : NULL,
                                  0, &d);
+    spa_diags_free(&d);
+}
+
+/* A profile asked for inside a device's random directory names that
+ * device (no MAC is on the wire in SEC-PRV-2), unless the file name names
+ * another one. */
+static void dir_identify(spa_provd *p, const char *path, spa_provd_ident *id, dir_hit *dir)
+{
+    char mac[13];
+    spa_diags d;
+    spa_diags_init(&d);
+    if (spa_provd_path_device(p->st, path, mac, &dir->previous, &d) == 0 &&
+        (!id->want_mac[0] || id->want_from == SPA_ID_CERT || id->want_from == SPA_ID_UA ||
+         strcmp(id->want_mac, mac) == 0)) {
+        dir->via = true;
+        snprintf(id->want_mac, sizeof id->want_mac, "%s", mac);
+        id->want_from = SPA_ID_PATH;
+        if (!id->mac[0]) {
+            snprintf(id->mac, sizeof id->mac, "%s", mac);
+            id->mac_from = SPA_ID_PATH;
+        }
+        id->mismatch = id->cert_bound && strcmp(id->want_mac, id->mac) != 0;
+    } else {
+        dir->previous = false;
+    }
+    log_diags("-", &d);
     spa_diags_free(&d);
 }
 
@@ -454,6 +556,7 @@ void spa_provd_handle(spa_provd *p, const spa_provd_input *in, spa_provd_respons
     char path[SPA_TFTP_PATH_MAX + 1], why[160], ua[200], raw[300];
     spa_route_kind kind;
     spa_provd_ident id;
+    dir_hit dir = { false, false, false };
     const char *evmac;
 
     memset(r, 0, sizeof *r);
@@ -463,6 +566,9 @@ void spa_provd_handle(spa_provd *p, const spa_provd_input *in, spa_provd_respons
                in->user_agent ? strlen(in->user_agent) : 1);
     kind = spa_provd_route(in->proto, in->path, path, sizeof path, why, sizeof why);
     spa_provd_identify(in, path, &id);
+    if (kind == SPA_ROUTE_PROFILE)
+        dir_identify(p, path, &id, &dir);
+    dir.look = in->method && strcmp(in->method, "HEAD") == 0;
     evmac = id.mac[0] ? id.mac : id.want_mac;
     event(p, evmac, SPA_EV_REQUEST, "%s %s %s from %s ua=\"%s\"%s%s", proto_name(in->proto),
           in->method ? in->method : "RRQ", raw, in->peer ? in->peer : "-", ua,
@@ -484,11 +590,20 @@ void spa_provd_handle(spa_provd *p, const spa_provd_input *in, spa_provd_respons
     } else if (kind == SPA_ROUTE_STATIC) {
         (void)read_static(p, path, r);
     } else if (!id.want_mac[0]) {
-        /* A profile name that identifies no device may still be a file. */
-        if (read_static(p, path, r) < 0)
+        /* A profile name that identifies no device: the generated bootstrap
+         * profile (flow 1), else maybe a file. */
+        int b = spa_provd_bootstrap_profile(&p->cfg, path, &r->body);
+        if (b == 0) {
+            r->status = 200;
+            r->content_type = "text/xml";
+            snprintf(r->reason, sizeof r->reason, "bootstrap profile, %zu bytes", r->body.len);
+        } else if (b < 0) {
+            respond(r, 500, "out of memory");
+        } else if (read_static(p, path, r) < 0) {
             respond(r, 404, "no device identified");
+        }
     } else {
-        serve_profile(p, in, &id, r);
+        serve_profile(p, in, &id, dir, r);
     }
     event(p, evmac, SPA_EV_RESULT, "%d %s", r->status, r->reason);
 }

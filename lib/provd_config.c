@@ -33,7 +33,7 @@ void spa_provd_config_defaults(spa_provd_config *c)
     snprintf(c->server_name, sizeof c->server_name, "127.0.0.1");
 }
 
-typedef enum { K_STR, K_PORT, K_BOOL, K_UINT, K_U64, K_UNKNOWN } key_type;
+typedef enum { K_STR, K_PORT, K_BOOL, K_UINT, K_U64, K_UNKNOWN, K_TPL } key_type;
 
 typedef struct config_key {
     const char *name;
@@ -58,6 +58,10 @@ static const config_key keys[] = {
     KT("Unknown_Device", K_UNKNOWN, unknown),
     KS("Bootstrap_File", bootstrap_file),
     KS("Server_URL", server_url),       KS("Server_Name", server_name),
+    KT("Bootstrap_Rule", K_TPL, bootstrap_rule),
+    KT("Secure_Provisioning", K_BOOL, secure_provisioning),
+    KT("Secure_URL", K_TPL, secure_url),
+    KT("Secure_Recovery_URL", K_TPL, secure_recovery_url),
     KT("TFTP_Blksize_Max", K_UINT, tftp_blksize_max),
     KT("TFTP_Rate", K_UINT, tftp_rate),
     KT("TFTP_Upload_Max", K_U64, wrq_max),
@@ -137,13 +141,38 @@ static int parse_uint(const char *v, uint64_t max, uint64_t *out)
     return 0;
 }
 
+/* A setting that is expanded without a device: valid templates, and only
+ * the server's own variables. 0, or -1 with why. */
+static int server_templates_only(const char *v, char *why, size_t n)
+{
+    spa_template_vars tv = { .server_url = "x", .server_name = "x" };
+    unsigned missing = 0;
+    spa_buf b;
+    int rc;
+    if (spa_template_check(v, why, n, NULL) < 0)
+        return -1;
+    spa_buf_init(&b);
+    rc = spa_template_expand(v, &tv, &b, &missing);
+    spa_buf_free(&b);
+    if (rc < 0 || missing) {
+        snprintf(why, n, "only {{server.url}} and {{server.name}} can be used here");
+        return -1;
+    }
+    return 0;
+}
+
 /* Store value into the field of key k in cfg; -1 with a diagnostic. */
 static int set_value(cursor *c, spa_provd_config *cfg, const config_key *k, const char *v,
                      unsigned line, unsigned col)
 {
     char *field = (char *)cfg + k->off;
+    char why[160];
     uint64_t x;
     switch (k->type) {
+    case K_TPL:   /* a string that may use {{server.url}} and {{server.name}} */
+        if (server_templates_only(v, why, sizeof why) < 0)
+            return err_at(c, line, col, "%s: %s", k->name, why);
+        /* fall through */
     case K_STR:
         if (strlen(v) >= k->size)
             return err_at(c, line, col, "%s: value is too long", k->name);

@@ -222,6 +222,17 @@ static int merge_row(void *ctx, const spa_param_row *r)
     return 0;
 }
 
+/* The server's own values (docs/flows.md, SEC-PRV) win over every scope. */
+static int apply_overlay(merge_ctx *mc, const spa_profile *ov)
+{
+    for (size_t i = 0; ov && i < ov->n && !mc->failed; i++) {
+        spa_param_row r = { .scope = SPA_SCOPE_DEVICE, .target = "", .name = ov->v[i].name,
+                            .value = ov->v[i].value, .access = ov->v[i].access };
+        merge_row(mc, &r);
+    }
+    return mc->failed ? -1 : 0;
+}
+
 static int model_defaults(const spa_model *m, spa_profile *out)
 {
     for (size_t i = 0; i < m->nparams; i++) {
@@ -314,7 +325,8 @@ int spa_render_merge(spa_store *st, const char *mac, const spa_render_opts *o, s
         spa_diag_add(d, SPA_DIAG_ERROR, NULL, 0, 0, "oom", "out of memory");
         goto out;
     }
-    if (spa_store_params_for_device(st, dv.mac, merge_row, &mc, d) != 0 || mc.failed) {
+    if ((!o->overlay_only && spa_store_params_for_device(st, dv.mac, merge_row, &mc, d) != 0) ||
+        mc.failed || apply_overlay(&mc, o->overlay) < 0) {
         if (mc.failed)
             spa_diag_add(d, SPA_DIAG_ERROR, NULL, 0, 0, "oom", "out of memory");
         goto out;
@@ -399,9 +411,14 @@ int spa_render_device(spa_store *st, const char *mac, const spa_render_opts *o,
     if (rc == 0)
         rc = encode(st, mac, o, cc, &p, out, d);
     spa_store_snapshot_end(st);
-    for (size_t i = 0; i < p.n; i++)
-        if (p.v[i].value)
-            OPENSSL_cleanse(p.v[i].value, strlen(p.v[i].value));
-    spa_profile_free(&p);
+    spa_render_profile_free(&p);
     return rc;
+}
+
+void spa_render_profile_free(spa_profile *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (p->v[i].value)
+            OPENSSL_cleanse(p->v[i].value, strlen(p->v[i].value));
+    spa_profile_free(p);
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "spaprov/macro.h"
+#include "spaprov/profile.h"
 #include "spaprov/render.h"
 
 typedef struct centry {
@@ -52,6 +53,13 @@ static uint64_t opts_digest(const spa_render_opts *o)
     h = fnv(h, o->server_url ? o->server_url : "\1", o->server_url ? strlen(o->server_url) + 1 : 1);
     h = fnv(h, o->server_name ? o->server_name : "\1",
             o->server_name ? strlen(o->server_name) + 1 : 1);
+    h = fnv(h, &o->overlay_only, sizeof o->overlay_only);
+    for (size_t i = 0; o->overlay && i < o->overlay->n; i++) {
+        const spa_profile_entry *e = &o->overlay->v[i];
+        h = fnv(h, e->name, strlen(e->name) + 1);
+        h = fnv(h, e->value ? e->value : "\1", e->value ? strlen(e->value) + 1 : 1);
+        h = fnv(h, &e->access, sizeof e->access);
+    }
     return h;
 }
 

@@ -764,7 +764,8 @@ int spa_store_device_remove(spa_store *st, const char *mac, spa_diags *d)
 int spa_store_device_rotate_key(spa_store *st, const char *mac, spa_diags *d)
 {
     static const char sql[] =
-        "UPDATE devices SET prev_key = key, prev_path = path, key = ?2, path = ?3, "
+        "UPDATE devices SET prev_key = coalesce(prev_key, key), "
+        "prev_path = coalesce(prev_path, path), key = ?2, path = ?3, "
         "key_gen = key_gen + 1 WHERE mac = ?1";
     char m[13], key[65], path[33];
     sqlite3_stmt *s;

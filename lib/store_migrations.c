@@ -87,9 +87,15 @@ static const char m001_initial[] =
 static const char m002_events_mac_time[] =
     "CREATE INDEX events_mac_time ON events(mac, time);\n";
 
+/* SEC-PRV-2 requests name a device by its current or previous random
+ * directory (spa_store_device_by_path); prev_path needs its own index. */
+static const char m_prev_path_index[] =
+    "CREATE INDEX devices_prev_path ON devices(prev_path);\n";
+
 static const spa_migration migrations[] = {
     { 1, "initial schema", m001_initial },
     { 2, "events by device and time", m002_events_mac_time },
+    { 3, "devices by previous profile directory", m_prev_path_index },
 };
 
 const spa_migration *spa_store_migrations(size_t *n)

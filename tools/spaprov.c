@@ -4,12 +4,16 @@
  * listing has --json. Validation is the store's: an error names the bad
  * field and nothing is changed. Secrets are never printed (except the device
  * key with `device show --secrets`, to stdout, for staging a unit). */
+#include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <openssl/crypto.h>
 
 #include "spaprov/provd.h"
 #include "spaprov/spaprov.h"
@@ -19,9 +23,10 @@
 /* The command line, split into options (anywhere) and positionals. */
 typedef struct cli {
     const char *data, *config;
-    bool json, decoded, replace, help, secrets;
+    bool json, decoded, replace, help, secrets, generic, all;
     const char *scope, *target, *serial, *account, *group, *model, *access, *name,
-        *number, *description, *mac, *since, *kind, *limit, *batch;
+        *number, *description, *mac, *since, *kind, *limit, *batch, *ca, *passphrase_file,
+        *cn, *ip, *out, *org, *key_type;
     const char *pos[MAX_POS];
     int npos;
     spa_store *st;
@@ -38,6 +43,7 @@ static void usage(FILE *f)
         "  device set MAC serial|model|account|group|state VALUE\n"
         "  device rm MAC\n"
         "  device import FILE.csv [--replace] [--batch N]\n"
+        "  device rotate-key MAC | --all   new key and path, delivered under the old ones\n"
         "  account add ID [--name N] [--number X] | account list | account rm ID\n"
         "  group add NAME [--description D] | group list | group rm NAME\n"
         "  param set --scope global|model|group|account|device [--target X] NAME VALUE [--access na|ro|rw]\n"
@@ -45,6 +51,13 @@ static void usage(FILE *f)
         "  param list --scope S [--target X]\n"
         "  render MAC [--decoded]      the bytes the device receives (--decoded: the XML)\n"
         "  events [--mac M] [--since T] [--kind K] [--limit N]\n"
+        "  ca init [--ca DIR] [--org O] [--key-type ec|rsa] [--passphrase-file F]\n"
+        "  ca issue-server --cn FQDN[/info] [--ip A] --out DIR\n"
+        "  ca issue-device --model M --mac MAC --serial SN --out DIR\n"
+        "  ca issue-device --generic --model M --out DIR\n"
+        "  ca issue-device --batch devices.csv --out DIR   (model,mac,serial rows)\n"
+        "  ca show [FILE]   a certificate (default: both roots)   ca list DIR\n"
+        "    (--ca DIR: the CA, default DATA/ca; --passphrase-file: its passphrase)\n"
         "  spaprov --help | --version\n"
         "Data directory: ./spaprov-data unless --data. See spaprov(1).\n");
 }
@@ -56,7 +69,9 @@ static const char **opt_slot(cli *c, const char *name)
 #define O(x) { #x, offsetof(cli, x) }
         O(data), O(config), O(scope), O(target), O(serial), O(account), O(group), O(model),
         O(access), O(name), O(number), O(description), O(mac), O(since), O(kind), O(limit),
-        O(batch),
+        O(batch), O(ca), O(cn), O(ip), O(out), O(org),
+        { "passphrase-file", offsetof(cli, passphrase_file) },
+        { "key-type", offsetof(cli, key_type) },
 #undef O
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
@@ -84,6 +99,8 @@ static int parse_args(cli *c, int argc, char **argv)
         else if (!strcmp(a, "replace")) c->replace = true;
         else if (!strcmp(a, "help")) c->help = true;
         else if (!strcmp(a, "secrets")) c->secrets = true;
+        else if (!strcmp(a, "generic")) c->generic = true;
+        else if (!strcmp(a, "all")) c->all = true;
         else if (!strcmp(a, "version")) {
             printf("spaprov %s\n", spa_version());
             exit(0);
@@ -181,6 +198,7 @@ static void device_json(const spa_device *dv)
     json_kv("fw_seen", dv->fw_seen, true);
     json_kv("last_contact", dv->last_contact ? lc : NULL, true);
     json_kv("path", dv->path, true);
+    json_kv("prev_path", dv->prev_path, true);
     printf("\"key_gen\":%u}", dv->key_gen);
 }
 
@@ -241,10 +259,10 @@ static int device_show(cli *c)
         time_text(dv.created, cr, sizeof cr);
         printf("mac           %s\nmodel         %s\nserial        %s\naccount       %s\n"
                "group         %s\nstate         %s\nfirmware seen %s\nlast contact  %s\n"
-               "path          %s\nkey gen       %u\ncreated       %s\n",
+               "path          %s\nprevious path %s\nkey gen       %u\ncreated       %s\n",
                dv.mac, dv.model, or_dash(dv.serial), or_dash(dv.account), or_dash(dv.group),
                spa_dev_state_name(dv.state), or_dash(dv.fw_seen), lc, or_dash(dv.path),
-               dv.key_gen, cr);
+               or_dash(dv.prev_path), dv.key_gen, cr);
     }
     spa_device_clear(&dv);
     return 0;
@@ -273,6 +291,58 @@ static int device_import(cli *c)
     return 0;
 }
 
+static int not_found(const char *what, const char *id);
+
+/* rotate-key: collect the MACs first (no writes inside a listing). */
+typedef struct mac_list {
+    char (*v)[13];
+    size_t n, cap;
+} mac_list;
+
+static int collect_mac(void *ctx, const spa_device *dv)
+{
+    mac_list *l = ctx;
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 64;
+        char (*v)[13] = realloc(l->v, nc * sizeof *v);
+        if (!v)
+            return -1;
+        l->v = v;
+        l->cap = nc;
+    }
+    memcpy(l->v[l->n++], dv->mac, 13);
+    return 0;
+}
+
+static int device_rotate(cli *c)
+{
+    mac_list l = { NULL, 0, 0 };
+    size_t done = 0;
+    int rc = 0;
+    if (c->all ? c->npos != 2 : c->npos != 3) {
+        fprintf(stderr, "spaprov: usage: spaprov device rotate-key MAC | --all\n");
+        return 2;
+    }
+    if (!c->all) {
+        rc = spa_store_device_rotate_key(c->st, c->pos[2], &c->d);
+        if (rc == 0)
+            printf("rotated 1 device\n");
+        return rc < 0 ? fail(c) : rc == 1 ? not_found("device", c->pos[2]) : 0;
+    }
+    if (spa_store_device_list(c->st, NULL, 0, collect_mac, &l, &c->d) != 0) {
+        free(l.v);
+        if (!c->d.n)
+            fprintf(stderr, "spaprov: out of memory\n");
+        return fail(c);
+    }
+    for (size_t i = 0; i < l.n && rc >= 0; i++)
+        if ((rc = spa_store_device_rotate_key(c->st, l.v[i], &c->d)) == 0)
+            done++;
+    free(l.v);
+    printf("rotated %zu device%s\n", done, done == 1 ? "" : "s");
+    return rc < 0 ? fail(c) : 0;
+}
+
 static int not_found(const char *what, const char *id)
 {
     fprintf(stderr, "spaprov: %s: no such %s '%s'\n", what, what, id);
@@ -297,6 +367,8 @@ static int cmd_device(cli *c)
         return device_show(c);
     if (!strcmp(sub, "import"))
         return device_import(c);
+    if (!strcmp(sub, "rotate-key"))
+        return device_rotate(c);
     if (!strcmp(sub, "rm")) {
         if (need(c, 3, "device rm MAC") < 0)
             return 2;
@@ -310,7 +382,7 @@ static int cmd_device(cli *c)
                                      c->pos[4][0] ? c->pos[4] : NULL, &c->d);
         return rc < 0 ? fail(c) : rc == 1 ? not_found("device", c->pos[2]) : 0;
     }
-    fprintf(stderr, "spaprov: device: expected add, list, show, set, rm or import\n");
+    fprintf(stderr, "spaprov: device: expected add, list, show, set, rm, import or rotate-key\n");
     return 2;
 }
 
@@ -498,6 +570,7 @@ static int cmd_param(cli *c)
 static int cmd_render(cli *c)
 {
     spa_provd_config cfg;
+    spa_profile ov;
     spa_render_opts o;
     spa_buf out;
     int rc;
@@ -512,7 +585,14 @@ static int cmd_render(cli *c)
     o.md = SPA_MD_MD5;
     o.server_url = cfg.server_url;
     o.server_name = cfg.server_name;
+    spa_profile_init(&ov);
+    if (spa_provd_secprv_overlay(&cfg, &ov) < 0) {
+        fprintf(stderr, "spaprov: out of memory\n");
+        return 1;
+    }
+    o.overlay = ov.n ? &ov : NULL;
     if (!c->decoded && isatty(STDOUT_FILENO)) {
+        spa_profile_free(&ov);
         fprintf(stderr, "spaprov: render: refusing to write encrypted bytes to a terminal "
                         "(redirect, or use --decoded)\n");
         return 2;
@@ -522,6 +602,7 @@ static int cmd_render(cli *c)
     if (rc == 0 && fwrite(out.data, 1, out.len, stdout) != out.len)
         rc = -1;
     spa_buf_free(&out);
+    spa_profile_free(&ov);
     spa_diags_print(&c->d, stderr);
     if (rc == 1)
         fprintf(stderr, "spaprov: mac: no device %s\n", c->pos[1]);
@@ -604,6 +685,298 @@ static int cmd_events(cli *c)
     return rc < 0 ? fail(c) : 0;
 }
 
+/* ---- certificate authority (lib/ca.c, docs/ca.md) -------------------------------- */
+
+/* The first line of --passphrase-file into buf; 0, or -1 with a message. */
+static int read_passphrase(cli *c, char *buf, size_t n)
+{
+    spa_buf b;
+    size_t len;
+    buf[0] = '\0';
+    if (!c->passphrase_file)
+        return 0;
+    spa_buf_init(&b);
+    if (spa_read_file(c->passphrase_file, &b, &c->d) < 0) {
+        spa_buf_free(&b);
+        return -1;
+    }
+    len = b.data ? strcspn(b.data, "\r\n") : 0;
+    if (len == 0 || len >= n) {
+        spa_diag_error(&c->d, "passphrase", "--passphrase-file: %s: the first line must hold "
+                       "1 to %zu characters", c->passphrase_file, n - 1);
+        len = 0;
+    } else {
+        memcpy(buf, b.data, len);
+    }
+    buf[len] = '\0';
+    if (b.data)
+        OPENSSL_cleanse(b.data, b.len);
+    spa_buf_free(&b);
+    return len ? 0 : -1;
+}
+
+/* Write DIR/NAME.crt (0644) and DIR/NAME.key (0600), never replacing a file. */
+static int save_pair(cli *c, const char *name, const spa_buf *cert, const spa_buf *key)
+{
+    char crt[4096], kp[4096];
+    struct stat sb;
+    if (mkdir(c->out, 0700) < 0 && errno != EEXIST) {
+        fprintf(stderr, "spaprov: --out: %s: cannot create: %s\n", c->out, strerror(errno));
+        return -1;
+    }
+    snprintf(crt, sizeof crt, "%s/%s.crt", c->out, name);
+    snprintf(kp, sizeof kp, "%s/%s.key", c->out, name);
+    if (lstat(crt, &sb) == 0 || lstat(kp, &sb) == 0) {
+        fprintf(stderr, "spaprov: --out: %s/%s.crt or .key already exists (remove it to issue "
+                        "again)\n", c->out, name);
+        return -1;
+    }
+    if (spa_write_private_file(kp, key->data, key->len, 0600, &c->d) < 0 ||
+        spa_write_private_file(crt, cert->data, cert->len, 0644, &c->d) < 0) {
+        spa_diags_print(&c->d, stderr);
+        return -1;
+    }
+    printf("%s\n%s\n", crt, kp);
+    return 0;
+}
+
+static int ca_init(cli *c, const char *dir, const char *pass)
+{
+    spa_ca_init_opts o = { .passphrase = pass[0] ? pass : NULL, .org = c->org };
+    if (c->key_type && spa_key_type_parse(c->key_type, &o.key_type) < 0) {
+        fprintf(stderr, "spaprov: --key-type: '%s' is not ec or rsa\n", c->key_type);
+        return 2;
+    }
+    if (spa_ca_init(dir, &o, &c->d) < 0)
+        return fail(c);
+    printf("%s/%s\n%s/%s\n", dir, SPA_CA_SERVER_CERT, dir, SPA_CA_CLIENT_CERT);
+    return 0;
+}
+
+/* --ip A (checked by ca_issue): a hosts line (IP name) next to the
+ * certificate, for spasim --hosts. */
+static int save_hosts(cli *c, const char *fqdn)
+{
+    char path[4096];
+    FILE *f;
+    snprintf(path, sizeof path, "%s/%s.hosts", c->out, fqdn);
+    if (!(f = fopen(path, "wx")) || fprintf(f, "%s %s\n", c->ip, fqdn) < 0 || fclose(f) != 0) {
+        fprintf(stderr, "spaprov: %s: cannot write (or it exists): %s\n", path, strerror(errno));
+        return -1;
+    }
+    printf("%s\n", path);
+    return 0;
+}
+
+static int ca_issue(cli *c, bool server, const char *dir, const char *pass)
+{
+    spa_issue_opts o = { 0 };
+    spa_buf cert, key;
+    spa_ca *ca;
+    char name[300], why[256];
+    int rc = 1;
+    if (!c->out) {
+        fprintf(stderr, "spaprov: --out: required (the folder for the certificate and key)\n");
+        return 2;
+    }
+    if (c->key_type && spa_key_type_parse(c->key_type, &o.key_type) < 0) {
+        fprintf(stderr, "spaprov: --key-type: '%s' is not ec or rsa\n", c->key_type);
+        return 2;
+    }
+    if (server && (!c->cn || spa_cn_check(c->cn, name, sizeof name, why, sizeof why) < 0)) {
+        fprintf(stderr, "spaprov: --cn: %s\n", c->cn ? why : "required (FQDN[/info])");
+        return 2;
+    }
+    if (server && c->ip && inet_pton(AF_INET, c->ip, why) != 1 &&
+        inet_pton(AF_INET6, c->ip, why) != 1) {
+        fprintf(stderr, "spaprov: --ip: '%s' is not an IP address\n", c->ip);
+        return 2;
+    }
+    if (!server && !c->batch && !c->model) {
+        fprintf(stderr, "spaprov: --model: required (e.g. SPA2102)\n");
+        return 2;
+    }
+    if (!(ca = spa_ca_load(dir, server ? SPA_CA_SERVER : SPA_CA_CLIENT, pass[0] ? pass : NULL,
+                           &c->d)))
+        return fail(c);
+    spa_buf_init(&cert);
+    spa_buf_init(&key);
+    if (server) {
+        if (spa_ca_issue_server(ca, c->cn, &o, &cert, &key, &c->d) == 0 &&
+            save_pair(c, name, &cert, &key) == 0 && (!c->ip || save_hosts(c, name) == 0))
+            rc = 0;
+    } else if (c->batch) {
+        spa_buf csv;
+        long n = -1;
+        spa_buf_init(&csv);
+        if (spa_read_file(c->batch, &csv, &c->d) == 0)
+            n = spa_ca_issue_batch(ca, csv.data ? csv.data : "", csv.len, c->batch, c->out, &o,
+                                   &c->d);
+        spa_buf_free(&csv);
+        if (n >= 0)
+            printf("issued %ld device certificates into %s (<mac>.crt, <mac>.key)\n", n, c->out);
+        rc = n < 0;
+    } else {
+        spa_device_subject sj = { .product = c->model, .serial = c->serial, .mac = c->mac,
+                                  .generic = c->generic };
+        spa_cert_id id;
+        if (spa_ca_issue_device(ca, &sj, &o, &cert, &key, &c->d) == 0 &&
+            spa_cert_identity_pem(cert.data, cert.len, &id, &c->d) == 0) {
+            if (id.generic)
+                snprintf(name, sizeof name, "%s-generic", id.product);
+            else
+                snprintf(name, sizeof name, "%s", id.mac);
+            rc = save_pair(c, name, &cert, &key) < 0;
+        }
+    }
+    if (key.data)
+        OPENSSL_cleanse(key.data, key.cap);
+    spa_buf_free(&key);
+    spa_buf_free(&cert);
+    spa_ca_free(ca);
+    spa_diags_print(&c->d, stderr);
+    return rc;
+}
+
+/* What a certificate is, as text or JSON (one object, or a list row). */
+static void cert_print(cli *c, const char *file, const spa_cert_info *ci, bool row)
+{
+    const char *kind = spa_cert_kind_name(ci->kind);
+    const char *ident = ci->kind == SPA_CERT_DEVICE    ? ci->id.mac
+                        : ci->kind == SPA_CERT_GENERIC ? ci->id.product
+                                                       : ci->subject;
+    if (c->json) {
+        putchar('{');
+        json_kv("file", file, true);
+        json_kv("kind", kind, true);
+        json_kv("subject", ci->subject, true);
+        json_kv("issuer", ci->issuer, true);
+        json_kv("not_before", ci->not_before, true);
+        json_kv("not_after", ci->not_after, true);
+        json_kv("key", ci->key_type, true);
+        json_kv("sha256", ci->sha256, true);
+        json_kv("product", ci->id.product[0] ? ci->id.product : NULL, true);
+        json_kv("serial", ci->id.serial[0] ? ci->id.serial : NULL, true);
+        json_kv("mac", ci->id.mac[0] ? ci->id.mac : NULL, true);
+        json_kv("verified_by", ci->verified_by[0] ? ci->verified_by : NULL, false);
+        putchar('}');
+    } else if (row) {
+        printf("%-28s  %-7s  %-40s  %s  %s\n", file, kind, ident, ci->not_after,
+               ci->verified_by[0] ? ci->verified_by : "unverified");
+    } else {
+        printf("file          %s\nkind          %s\nsubject       %s\nissuer        %s\n"
+               "not before    %s\nnot after     %s\nkey           %s\nsha256        %s\n",
+               file, kind, ci->subject, ci->issuer, ci->not_before, ci->not_after, ci->key_type,
+               ci->sha256);
+        if (ci->kind == SPA_CERT_DEVICE || ci->kind == SPA_CERT_GENERIC)
+            printf("product       %s\nserial        %s\nmac           %s\n", ci->id.product,
+                   or_dash(ci->id.serial), or_dash(ci->id.mac));
+        printf("verified by   %s\n", ci->verified_by[0] ? ci->verified_by : "neither root");
+    }
+}
+
+/* ca show [FILE]: one certificate, or both roots of the CA folder. */
+static int ca_show(cli *c, const char *dir)
+{
+    static const char *const roots[2] = { SPA_CA_SERVER_CERT, SPA_CA_CLIENT_CERT };
+    char path[4096];
+    spa_cert_info ci;
+    int n = c->npos == 3 ? 1 : 2;
+    if (c->json && n == 2)
+        putchar('[');
+    for (int i = 0; i < n; i++) {
+        if (n == 1)
+            snprintf(path, sizeof path, "%s", c->pos[2]);
+        else
+            snprintf(path, sizeof path, "%s/%s", dir, roots[i]);
+        if (spa_cert_info_file(path, dir, &ci, &c->d) < 0)
+            return fail(c);
+        if (i)
+            fputs(c->json ? "," : "\n", stdout);
+        cert_print(c, path, &ci, false);
+    }
+    if (c->json)
+        puts(n == 2 ? "]" : "");
+    return 0;
+}
+
+static int crt_file(const struct dirent *e)
+{
+    size_t n = strlen(e->d_name);
+    return n > 4 && strcmp(e->d_name + n - 4, ".crt") == 0;
+}
+
+/* ca list DIR: every *.crt in DIR, one line (or object) each, by name. */
+static int ca_list(cli *c, const char *dir)
+{
+    struct dirent **v;
+    char path[4096];
+    spa_cert_info ci;
+    int n = scandir(c->pos[2], &v, crt_file, alphasort), bad = 0;
+    if (n < 0) {
+        fprintf(stderr, "spaprov: ca list: %s: %s\n", c->pos[2], strerror(errno));
+        return 1;
+    }
+    if (c->json)
+        putchar('[');
+    for (int i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "%s/%s", c->pos[2], v[i]->d_name);
+        if (spa_cert_info_file(path, dir, &ci, &c->d) < 0)
+            bad = 1;
+        else {
+            if (c->json && i)
+                putchar(',');
+            cert_print(c, v[i]->d_name, &ci, true);
+        }
+        free(v[i]);
+    }
+    free(v);
+    if (c->json)
+        puts("]");
+    spa_diags_print(&c->d, stderr);
+    return bad;
+}
+
+/* `spaprov ca …`: works on the CA folder only, never on the database. */
+static int cmd_ca(cli *c, const char *data_dir)
+{
+    const char *sub = c->npos > 1 ? c->pos[1] : "";
+    char dir[SPA_PROVD_STR + 48], pass[1024];
+    int rc;
+    /* list takes a folder, show an optional file, the others nothing */
+    if (!strcmp(sub, "list") ? c->npos != 3
+        : !strcmp(sub, "show") ? c->npos != 2 && c->npos != 3 : c->npos != 2) {
+        fprintf(stderr, "spaprov: usage: spaprov ca init | issue-server | issue-device | "
+                        "show [FILE] | list DIR  [options]\n");
+        return 2;
+    }
+    if (c->ca) {
+        snprintf(dir, sizeof dir, "%s", c->ca);
+    } else {
+        if (spa_provd_prepare_dir(data_dir, &c->d) < 0)
+            return fail(c);
+        snprintf(dir, sizeof dir, "%s/ca", data_dir);
+    }
+    if (read_passphrase(c, pass, sizeof pass) < 0)
+        return fail(c);
+    if (!strcmp(sub, "init"))
+        rc = ca_init(c, dir, pass);
+    else if (!strcmp(sub, "issue-server"))
+        rc = ca_issue(c, true, dir, pass);
+    else if (!strcmp(sub, "issue-device"))
+        rc = ca_issue(c, false, dir, pass);
+    else if (!strcmp(sub, "show"))
+        rc = ca_show(c, dir);
+    else if (!strcmp(sub, "list"))
+        rc = ca_list(c, dir);
+    else {
+        fprintf(stderr, "spaprov: ca: expected init, issue-server, issue-device, show or list\n");
+        rc = 2;
+    }
+    OPENSSL_cleanse(pass, sizeof pass);
+    return rc;
+}
+
 static int dispatch(cli *c)
 {
     const char *cmd = c->pos[0];
@@ -649,6 +1022,11 @@ int main(int argc, char **argv)
         snprintf(db, sizeof db, "%s", cfg.data_dir);
     } else {
         snprintf(db, sizeof db, "%s", c.data);
+    }
+    if (!strcmp(c.pos[0], "ca")) {
+        rc = cmd_ca(&c, db);
+        spa_diags_free(&c.d);
+        return rc;
     }
     if (spa_provd_prepare_dir(db, &c.d) < 0)
         return fail(&c);

@@ -84,7 +84,8 @@ int spa_ca_issue_device(spa_ca *ca, const spa_device_subject *s, const spa_issue
 
 /* Issue one unique certificate per CSV row (model,mac,serial; a header row
  * naming the columns is allowed) into outdir as <mac>.crt and <mac>.key
- * (0600). Every row is checked first; a bad file writes nothing. Returns the
+ * (0600; mac as 12 lower-case hex digits). Every row is checked first, and
+ * no existing file is replaced; a bad file writes nothing. Returns the
  * number issued, or -1. */
 long spa_ca_issue_batch(spa_ca *ca, const char *csv, size_t len, const char *file,
                         const char *outdir, const spa_issue_opts *o, spa_diags *d);
@@ -101,8 +102,38 @@ typedef struct spa_cert_id {
 /* Read the identity from a certificate (e.g. a TLS peer's). 0, or -1 when it
  * is not a device certificate (no OU, or ST not a MAC). */
 int spa_cert_identity(const struct x509_st *x, spa_cert_id *out, spa_diags *d);
+/* The same from a PEM file. */
+int spa_cert_identity_file(const char *path, spa_cert_id *out, spa_diags *d);
 /* The same from PEM text. */
 int spa_cert_identity_pem(const char *pem, size_t len, spa_cert_id *out, spa_diags *d);
+
+/* What `spaprov ca show/list` tells about a certificate file. */
+typedef enum {
+    SPA_CERT_OTHER = 0,   /* none of the kinds below */
+    SPA_CERT_ROOT,        /* a CA certificate (basicConstraints CA:TRUE) */
+    SPA_CERT_SERVER,      /* serverAuth: a provisioning server */
+    SPA_CERT_DEVICE,      /* a unit's unique client certificate */
+    SPA_CERT_GENERIC      /* the pre-2.0 generic client certificate */
+} spa_cert_kind;
+
+/* "other", "root", "server", "device", "generic". */
+const char *spa_cert_kind_name(spa_cert_kind k);
+
+typedef struct spa_cert_info {
+    spa_cert_kind kind;
+    char subject[256];       /* RFC 2253 */
+    char issuer[256];
+    char not_before[24];     /* YYYY-MM-DDTHH:MM:SSZ */
+    char not_after[24];
+    char key_type[24];       /* "ec-p256", "rsa2048", or the algorithm's name */
+    char sha256[96];         /* fingerprint, colon-separated hex */
+    spa_cert_id id;          /* device and generic kinds */
+    char verified_by[16];    /* "server root", "client root" or "" (neither / no CA) */
+} spa_cert_info;
+
+/* Describe the PEM certificate at path; with ca_dir, also which of its two
+ * roots verifies it. 0, or -1 with a diagnostic. */
+int spa_cert_info_file(const char *path, const char *ca_dir, spa_cert_info *out, spa_diags *d);
 
 /* Write data to path with mode (0600 for keys), replacing the file. 0 or -1. */
 int spa_write_private_file(const char *path, const void *data, size_t len, unsigned mode,

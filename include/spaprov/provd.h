@@ -56,6 +56,12 @@ typedef struct spa_provd_config {
     unsigned tftp_blksize_max;         /* 0 = MTU-sized */
     unsigned tftp_rate;                /* requests/s per client (0 = 50) */
     uint64_t wrq_max;                  /* TFTP upload cap into data_dir/reports (0 = refuse) */
+    char bootstrap_rule[SPA_PROVD_STR];  /* flow 1: Profile_Rule of the generated
+                                            /spa$PSN.cfg ("" = not generated) */
+    bool secure_provisioning;          /* flow 3: SEC-PRV-1 over HTTPS, then SEC-PRV-2 */
+    char secure_url[SPA_PROVD_STR];    /* base URL of SEC-PRV-2 fetches ("" = server_url) */
+    char secure_recovery_url[SPA_PROVD_STR]; /* HTTPS base a unit falls back to on a
+                                            failed SEC-PRV-2 resync ("" = none) */
 } spa_provd_config;
 
 /* Fill c with the zero-configuration defaults (docs/spaprovd.md). */
@@ -166,6 +172,33 @@ void spa_provd_report(spa_provd *p, const char *name, const char *peer, const vo
 /* Store a security event raised below the core (e.g. the TFTP server
  * refusing a file name before routing): "PROTO refused from PEER: msg". */
 void spa_provd_security(spa_provd *p, const char *proto, const char *peer, const char *msg);
+
+/* ---- provisioning flows (lib/provd_secprv.c, docs/flows.md) ------------ */
+
+struct spa_profile;
+
+/* Flow 1: when c->bootstrap_rule is set and path (normalised, relative) is a
+ * top-level "spa<PSN>.cfg" (or .xml), append the generated, non-secret
+ * bootstrap profile (Profile_Rule = the rule, {{server.*}} expanded).
+ * 0 served, 1 not a bootstrap request, -1 out of memory. */
+int spa_provd_bootstrap_profile(const spa_provd_config *c, const char *path, spa_buf *out);
+/* The SEC-PRV values every profile of a device carries when
+ * c->secure_provisioning is on: GPP_A {{device.key}}, GPP_B {{device.path}},
+ * Profile_Rule "[--key $A] <secure_url>/$B/spa$PSN.cfg" (preceded by
+ * "($PRVST eq 2)? <secure_recovery_url>/spa$MA.cfg |" when that is set, so a
+ * unit whose SEC-PRV-2 resync failed asks for SEC-PRV-1 again on its retry).
+ * ov is emptied first; off leaves it empty. 0 or -1 (OOM). */
+int spa_provd_secprv_overlay(const spa_provd_config *c, struct spa_profile *ov);
+/* The SEC-PRV-1 profile of mac: the overlay alone, XML, in a container
+ * targeted to the MAC (spc --target), appended to out. 0, 1 no such
+ * device, -1 error. */
+int spa_provd_secprv_first(spa_store *st, const spa_provd_config *c, spa_crypt_ctx *cc,
+                           const char *mac, spa_buf *out, spa_diags *d);
+/* The device whose random directory is the parent folder of path (the
+ * normalised request path): 0 with mac and *previous (the directory before
+ * the last rotation), 1 none, -1 error. */
+int spa_provd_path_device(spa_store *st, const char *path, char mac[13], bool *previous,
+                          spa_diags *d);
 
 /* ---- the network side (lib/provd_net.c) ------------------------------- */
 

@@ -59,6 +59,10 @@ typedef struct spa_render_opts {
     spa_md md;              /* key derivation digest (MD5 = what SPA firmware expects) */
     const char *server_url;
     const char *server_name;
+    const struct spa_profile *overlay; /* values the server imposes after every scope
+                                          (templates allowed; SEC-PRV's GPP_A, GPP_B,
+                                          Profile_Rule); NULL = none */
+    bool overlay_only;      /* the profile is the overlay alone (the SEC-PRV-1 profile) */
 } spa_render_opts;
 
 /* The merged, template-expanded profile of a device, in scope order.
@@ -66,6 +70,9 @@ typedef struct spa_render_opts {
  * whose expansion fails the model's type check are warnings. */
 int spa_render_merge(spa_store *st, const char *mac, const spa_render_opts *o,
                      struct spa_profile *out, spa_diags *d);
+/* Wipe every value of a merged profile (it holds keys and passwords), then
+ * free it. */
+void spa_render_profile_free(struct spa_profile *p);
 /* The bytes a device receives: merge, format, gzip, encrypt, appended to
  * out. cc may be NULL. 0, 1 no such device, -1 error. */
 int spa_render_device(spa_store *st, const char *mac, const spa_render_opts *o,

@@ -99,10 +99,16 @@ int spa_store_device_touch(spa_store *st, const char *mac, const char *fw_seen,
 /* Remove a device, its parameters (events stay). 0, 1 not found, -1 error. */
 int spa_store_device_remove(spa_store *st, const char *mac, spa_diags *d);
 /* Rotate the key and path: the current pair becomes prev_*, key_gen + 1.
- * 0, 1 not found, -1 error. */
+ * While a rotation is pending (prev_* set, not yet forgotten) prev_* is
+ * kept: it is the pair the device still holds. 0, 1 not found, -1 error. */
 int spa_store_device_rotate_key(spa_store *st, const char *mac, spa_diags *d);
 /* Forget prev_key/prev_path once the device proved it has the new key. */
 int spa_store_device_forget_prev(spa_store *st, const char *mac, spa_diags *d);
+/* The device whose random directory is path (32 hex digits): its MAC into
+ * mac, *previous = true when path is the directory before the last rotation
+ * (lib/store_keys.c). 0 found, 1 none (or not a directory token), -1 error. */
+int spa_store_device_by_path(spa_store *st, const char *path, char mac[13], bool *previous,
+                             spa_diags *d);
 
 /* Called per row of a listing; return non-zero to stop. */
 typedef int (*spa_device_cb)(void *ctx, const spa_device *dv);
