@@ -1,5 +1,6 @@
 # spaprov — convenience wrapper around CMake/CTest.
-#   make demo   install deps, build, run the demo on embedded defaults
+#   make demo   install deps, build, run the demo: spc, then spaprovd with a demo fleet
+#               (DEMO_KEEP=1 leaves the server running, DEMO_DIR=DIR keeps the output)
 #   make check  install deps, build, run every test (+ ASan/UBSan unit tests, fuzz smoke)
 BUILD      ?= build
 ASAN_BUILD ?= build-asan

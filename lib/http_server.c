@@ -398,13 +398,11 @@ static struct bufferevent *server_bevcb(struct event_base *base, void *arg)
                                           BEV_OPT_CLOSE_ON_FREE);
 }
 
-spa_http_server *spa_http_server_new(struct event_base *base, const spa_http_server_opts *o,
+/* A server without a socket yet; NULL with a diagnostic. */
+static spa_http_server *server_setup(struct event_base *base, const spa_http_server_opts *o,
                                      spa_http_handler fn, void *arg, spa_diags *d)
 {
     spa_http_server *s;
-    const char *addr = o && o->address ? o->address : "127.0.0.1";
-    struct sockaddr_storage ss;
-    socklen_t sl = sizeof ss;
 
     if (!base || !fn) {
         spa_diag_add(d, SPA_DIAG_ERROR, NULL, 0, 0, "http", "server needs a base and a handler");
@@ -427,6 +425,28 @@ spa_http_server *spa_http_server_new(struct event_base *base, const spa_http_ser
     evhttp_set_gencb(s->http, server_gencb, s);
     if (s->tls)
         evhttp_set_bevcb(s->http, server_bevcb, s);
+    return s;
+}
+
+/* Record the bound port of s's socket. */
+static void server_note_port(spa_http_server *s)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    if (getsockname(evhttp_bound_socket_get_fd(s->sock), (struct sockaddr *)&ss, &sl) == 0)
+        s->port = ntohs(ss.ss_family == AF_INET6
+                            ? ((struct sockaddr_in6 *)(void *)&ss)->sin6_port
+                            : ((struct sockaddr_in *)(void *)&ss)->sin_port);
+}
+
+spa_http_server *spa_http_server_new(struct event_base *base, const spa_http_server_opts *o,
+                                     spa_http_handler fn, void *arg, spa_diags *d)
+{
+    const char *addr = o && o->address ? o->address : "127.0.0.1";
+    spa_http_server *s = server_setup(base, o, fn, arg, d);
+
+    if (!s)
+        return NULL;
     s->sock = evhttp_bind_socket_with_handle(s->http, addr, o ? o->port : 0);
     if (!s->sock) {
         spa_diag_add(d, SPA_DIAG_ERROR, NULL, 0, 0, "http", "cannot listen on %s port %u",
@@ -434,10 +454,32 @@ spa_http_server *spa_http_server_new(struct event_base *base, const spa_http_ser
         spa_http_server_free(s);
         return NULL;
     }
-    if (getsockname(evhttp_bound_socket_get_fd(s->sock), (struct sockaddr *)&ss, &sl) == 0)
-        s->port = ntohs(ss.ss_family == AF_INET6
-                            ? ((struct sockaddr_in6 *)(void *)&ss)->sin6_port
-                            : ((struct sockaddr_in *)(void *)&ss)->sin_port);
+    server_note_port(s);
+    return s;
+}
+
+spa_http_server *spa_http_server_adopt(struct event_base *base, int fd,
+                                       const spa_http_server_opts *o, spa_http_handler fn,
+                                       void *arg, spa_diags *d)
+{
+    spa_http_server *s = fd >= 0 ? server_setup(base, o, fn, arg, d) : NULL;
+
+    if (!s) {
+        if (fd >= 0)
+            evutil_closesocket(fd);
+        else
+            spa_diag_add(d, SPA_DIAG_ERROR, NULL, 0, 0, "http", "no socket to serve on");
+        return NULL;
+    }
+    s->sock = evhttp_accept_socket_with_handle(s->http, fd);
+    if (!s->sock) {
+        spa_diag_add(d, SPA_DIAG_ERROR, NULL, 0, 0, "http", "cannot serve on socket %d",
+                     (int)fd);
+        evutil_closesocket(fd);
+        spa_http_server_free(s);
+        return NULL;
+    }
+    server_note_port(s);
     return s;
 }
 

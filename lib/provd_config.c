@@ -31,9 +31,11 @@ void spa_provd_config_defaults(spa_provd_config *c)
     snprintf(c->bootstrap_file, sizeof c->bootstrap_file, "bootstrap.cfg");
     snprintf(c->server_url, sizeof c->server_url, "http://127.0.0.1:8080");
     snprintf(c->server_name, sizeof c->server_name, "127.0.0.1");
+    c->log_to = SPA_PROVD_LOG_STDERR;
+    c->log_level = SPA_PROVD_LOG_INFO;
 }
 
-typedef enum { K_STR, K_PORT, K_BOOL, K_UINT, K_U64, K_UNKNOWN, K_TPL } key_type;
+typedef enum { K_STR, K_PORT, K_BOOL, K_UINT, K_U64, K_UNKNOWN, K_TPL, K_LOG, K_LEVEL } key_type;
 
 typedef struct config_key {
     const char *name;
@@ -65,7 +67,19 @@ static const config_key keys[] = {
     KT("TFTP_Blksize_Max", K_UINT, tftp_blksize_max),
     KT("TFTP_Rate", K_UINT, tftp_rate),
     KT("TFTP_Upload_Max", K_U64, wrq_max),
+    KS("User", user),                   KS("Group", group),
+    KT("Log", K_LOG, log_to),           KT("Log_Level", K_LEVEL, log_level),
+    KS("Log_Socket", log_socket),
 };
+
+static const char *const level_names[] = { "err", "warning", "notice", "info", "debug" };
+
+const char *spa_provd_log_level_name(int level)
+{
+    if (level < SPA_PROVD_LOG_ERR || level > SPA_PROVD_LOG_DEBUG)
+        return "?";
+    return level_names[level - SPA_PROVD_LOG_ERR];
+}
 
 /* A cursor over the text that knows its line and column. */
 typedef struct cursor {
@@ -211,6 +225,21 @@ static int set_value(cursor *c, spa_provd_config *cfg, const config_key *k, cons
         else
             return err_at(c, line, col, "%s: expected 404, bootstrap or register", k->name);
         return 0;
+    case K_LOG:
+        if (!strcasecmp(v, "stderr"))
+            cfg->log_to = SPA_PROVD_LOG_STDERR;
+        else if (!strcasecmp(v, "syslog"))
+            cfg->log_to = SPA_PROVD_LOG_SYSLOG;
+        else
+            return err_at(c, line, col, "%s: expected stderr or syslog", k->name);
+        return 0;
+    case K_LEVEL:
+        for (int l = SPA_PROVD_LOG_ERR; l <= SPA_PROVD_LOG_DEBUG; l++)
+            if (!strcasecmp(v, spa_provd_log_level_name(l))) {
+                cfg->log_level = l;
+                return 0;
+            }
+        return err_at(c, line, col, "%s: expected err, warning, notice, info or debug", k->name);
     }
     return -1;
 }

@@ -764,25 +764,47 @@ spa_syslog_receiver *spa_syslog_receiver_new(struct event_base *base, const stru
                                              socklen_t len, int lenient, spa_syslog_cb cb,
                                              void *arg, spa_diags *d)
 {
-    spa_syslog_receiver *r;
+    int fd;
 
     if (!base || !addr || !cb) {
         spa_diag_add(d, SPA_DIAG_ERROR, NULL, 0, 0, "syslog-args", "invalid arguments");
         return NULL;
     }
+    fd = socket(addr->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0 || bind(fd, addr, len) < 0) {
+        spa_diag_add(d, SPA_DIAG_ERROR, NULL, 0, 0, "syslog-bind", "cannot bind UDP socket: %s",
+                     strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    return spa_syslog_receiver_adopt(base, fd, lenient, cb, arg, d);
+}
+
+spa_syslog_receiver *spa_syslog_receiver_adopt(struct event_base *base, int fd, int lenient,
+                                               spa_syslog_cb cb, void *arg, spa_diags *d)
+{
+    spa_syslog_receiver *r;
+
+    if (!base || fd < 0 || !cb) {
+        spa_diag_add(d, SPA_DIAG_ERROR, NULL, 0, 0, "syslog-args", "invalid arguments");
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
     r = calloc(1, sizeof *r);
     if (!r) {
         spa_diag_add(d, SPA_DIAG_ERROR, NULL, 0, 0, "syslog-memory", "out of memory");
+        close(fd);
         return NULL;
     }
     r->lenient = lenient;
     r->cb = cb;
     r->arg = arg;
-    r->fd = socket(addr->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    r->fd = fd;
     r->alen = sizeof r->addr;
-    if (r->fd < 0 || bind(r->fd, addr, len) < 0 ||
-        getsockname(r->fd, (struct sockaddr *)&r->addr, &r->alen) < 0) {
-        spa_diag_add(d, SPA_DIAG_ERROR, NULL, 0, 0, "syslog-bind", "cannot bind UDP socket: %s",
+    if (getsockname(r->fd, (struct sockaddr *)&r->addr, &r->alen) < 0) {
+        spa_diag_add(d, SPA_DIAG_ERROR, NULL, 0, 0, "syslog-bind", "not a bound socket: %s",
                      strerror(errno));
         goto fail;
     }

@@ -863,6 +863,13 @@ static void server_read(evutil_socket_t fd, short what, void *arg)
                 spa_tftp_err e;
                 spa_tftp_err_set(&e, SPA_TFTP_EBADID, "unknown transfer ID");
                 send_error_to(s, peer, flen, &e);
+            } else if (op != SPA_TFTP_ERROR && rate_ok(s, peer)) {
+                /* Truncated or unknown opcode: the decoder's error 4 (within
+                 * the sender's request rate, so garbage cannot make us chatty). */
+                spa_tftp_packet pk;
+                spa_tftp_err e;
+                if (spa_tftp_decode(s->pkt, (size_t)n, &pk, &e) < 0)
+                    send_error_to(s, peer, flen, &e);
             }
             continue;
         }
@@ -879,29 +886,48 @@ spa_tftp_server *spa_tftp_server_new(struct event_base *base, const struct socka
                                      socklen_t alen, const spa_tftp_server_config *cfg,
                                      spa_tftp_err *err)
 {
-    spa_tftp_server *s;
+    int fd;
 
     if (!base || !addr || !cfg || alen > sizeof(struct sockaddr_storage) ||
         (addr->sa_family != AF_INET && addr->sa_family != AF_INET6)) {
         spa_tftp_err_set(err, -1, "invalid arguments");
         return NULL;
     }
+    fd = udp_socket(addr->sa_family);
+    if (fd < 0 || bind(fd, addr, alen) < 0) {
+        spa_tftp_err_set(err, -1, "cannot bind UDP socket: %s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    return spa_tftp_server_adopt(base, fd, cfg, err);
+}
+
+spa_tftp_server *spa_tftp_server_adopt(struct event_base *base, int fd,
+                                       const spa_tftp_server_config *cfg, spa_tftp_err *err)
+{
+    spa_tftp_server *s;
+
+    if (!base || fd < 0 || !cfg) {
+        spa_tftp_err_set(err, -1, "invalid arguments");
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
     s = calloc(1, sizeof *s);
     if (!s || !(s->rate = calloc(RATE_SLOTS, sizeof *s->rate))) {
         free(s);
+        close(fd);
         spa_tftp_err_set(err, -1, "out of memory");
         return NULL;
     }
     s->base = base;
     s->cfg = *cfg;
-    s->fd = udp_socket(addr->sa_family);
-    if (s->fd < 0 || bind(s->fd, addr, alen) < 0) {
-        spa_tftp_err_set(err, -1, "cannot bind UDP socket: %s", strerror(errno));
-        goto fail;
-    }
+    s->fd = fd;
     s->alen = sizeof s->addr;
-    if (getsockname(s->fd, (struct sockaddr *)&s->addr, &s->alen) < 0) {
-        spa_tftp_err_set(err, -1, "getsockname: %s", strerror(errno));
+    if (getsockname(s->fd, (struct sockaddr *)&s->addr, &s->alen) < 0 ||
+        (s->addr.ss_family != AF_INET && s->addr.ss_family != AF_INET6)) {
+        spa_tftp_err_set(err, -1, "not a bound UDP socket");
         goto fail;
     }
     s->rd = event_new(base, s->fd, EV_READ | EV_PERSIST, server_read, s);
@@ -911,8 +937,9 @@ spa_tftp_server *spa_tftp_server_new(struct event_base *base, const struct socka
     }
     return s;
 fail:
-    if (s->fd >= 0)
-        close(s->fd);
+    if (s->rd)
+        event_free(s->rd);
+    close(s->fd);
     free(s->rate);
     free(s);
     return NULL;

@@ -136,6 +136,11 @@ typedef struct spa_http_server_opts {
 /* Listen and serve on base; NULL with a diagnostic (e.g. address in use). */
 spa_http_server *spa_http_server_new(struct event_base *base, const spa_http_server_opts *o,
                                      spa_http_handler fn, void *arg, spa_diags *d);
+/* Serve on fd, a bound, listening, non-blocking TCP socket the server now
+ * owns (closed on free and on failure); o->address/port are ignored. */
+spa_http_server *spa_http_server_adopt(struct event_base *base, int fd,
+                                       const spa_http_server_opts *o, spa_http_handler fn,
+                                       void *arg, spa_diags *d);
 /* The bound port (useful with port 0). */
 uint16_t spa_http_server_port(const spa_http_server *s);
 /* Stop listening, close connections, free. */

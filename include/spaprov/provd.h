@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "spaprov/buf.h"
 #include "spaprov/diag.h"
 #include "spaprov/render.h"
@@ -29,6 +30,15 @@ typedef enum {
 } spa_unknown_policy;
 
 #define SPA_PROVD_STR 512
+
+/* Where spaprovd's own log lines go (docs/spaprovd.md "Logging"). */
+typedef enum { SPA_PROVD_LOG_STDERR = 0, SPA_PROVD_LOG_SYSLOG } spa_provd_log_to;
+
+/* Log levels: syslog(3) severities. */
+enum {
+    SPA_PROVD_LOG_ERR = 3, SPA_PROVD_LOG_WARNING = 4, SPA_PROVD_LOG_NOTICE = 5,
+    SPA_PROVD_LOG_INFO = 6, SPA_PROVD_LOG_DEBUG = 7
+};
 
 /* Every setting of spaprovd; strings are fixed-size so a reload is a copy. */
 typedef struct spa_provd_config {
@@ -62,6 +72,11 @@ typedef struct spa_provd_config {
     char secure_url[SPA_PROVD_STR];    /* base URL of SEC-PRV-2 fetches ("" = server_url) */
     char secure_recovery_url[SPA_PROVD_STR]; /* HTTPS base a unit falls back to on a
                                             failed SEC-PRV-2 resync ("" = none) */
+    char user[64];                     /* drop to this user after binding ("" = stay) */
+    char group[64];                    /* and this group ("" = the user's primary group) */
+    spa_provd_log_to log_to;           /* stderr or syslog */
+    int log_level;                     /* SPA_PROVD_LOG_*: lines above it are dropped */
+    char log_socket[SPA_PROVD_STR];    /* syslog socket ("" = /dev/log) */
 } spa_provd_config;
 
 /* Fill c with the zero-configuration defaults (docs/spaprovd.md). */
@@ -200,14 +215,67 @@ int spa_provd_secprv_first(spa_store *st, const spa_provd_config *c, spa_crypt_c
 int spa_provd_path_device(spa_store *st, const char *path, char mac[13], bool *previous,
                           spa_diags *d);
 
+/* ---- logging (lib/provd_log.c) ---------------------------------------- */
+
+typedef struct spa_provd_log spa_provd_log;
+
+/* Name of a level: "err", "warning", "notice", "info", "debug". */
+const char *spa_provd_log_level_name(int level);
+/* A logger following cfg's Log, Log_Level and Log_Socket (syslog: facility
+ * daemon, ident spaprovd; stderr while the socket cannot be reached). NULL on OOM. */
+spa_provd_log *spa_provd_log_new(const spa_provd_config *cfg);
+/* Follow new settings (SIGHUP). */
+void spa_provd_log_configure(spa_provd_log *lg, const spa_provd_config *cfg);
+/* Log one line at level (SPA_PROVD_LOG_*); control bytes become '?'. lg NULL:
+ * stderr. Never pass a secret. */
+void spa_provd_logf(spa_provd_log *lg, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* A line-buffered stream whose lines go to lg (at level, or warning/notice
+ * for "warning:"/"note:" diagnostics): stands in for stderr under Log syslog. */
+FILE *spa_provd_log_stream(spa_provd_log *lg, int level);
+/* Free the logger. */
+void spa_provd_log_free(spa_provd_log *lg);
+
+/* ---- privileges (lib/provd_priv.c) ------------------------------------- */
+
+/* The user and group spaprovd runs as after binding. */
+typedef struct spa_provd_priv {
+    bool set;                 /* false: no User configured, nothing to drop */
+    unsigned uid, gid;
+    char name[64];
+} spa_provd_priv;
+
+/* Resolve User/Group (names or numbers; Group "" = the user's primary
+ * group). Root is refused. user "" leaves out->set false. 0 or -1. */
+int spa_provd_priv_lookup(const char *user, const char *group, spa_provd_priv *out,
+                          spa_diags *d);
+/* As root, hand data_dir itself, its files/, tls/ and reports/ folders, the
+ * database files and the self-made TLS pair to the user (nothing else,
+ * nothing recursive; symbolic links refused). A no-op when not root. 0 or -1. */
+int spa_provd_priv_chown_data(const spa_provd_priv *pv, const char *data_dir, spa_diags *d);
+/* Drop to the user for good (supplementary groups, gid, uid: real, effective
+ * and saved) and verify root cannot be regained. 0 or -1. */
+int spa_provd_priv_drop(const spa_provd_priv *pv, spa_diags *d);
+
 /* ---- the network side (lib/provd_net.c) ------------------------------- */
 
 typedef struct spa_provd_net spa_provd_net;
 
-/* Open the listeners of p's configuration on base (the self-made TLS
- * certificate is created when none is configured). NULL with diagnostics. */
+/* Bind the listening sockets of cfg (nothing is served yet). A listener
+ * whose type, address and port equal one of prev's (may be NULL) takes a
+ * duplicate of that socket instead of binding again; with no_privileged, a
+ * new port below 1024 is refused with a diagnostic (privileges are gone).
+ * NULL with diagnostics. */
+spa_provd_net *spa_provd_net_bind(const spa_provd_config *cfg, const spa_provd_net *prev,
+                                  bool no_privileged, spa_diags *d);
+/* Serve p's requests on n's sockets with cfg's listener settings (the
+ * self-made TLS certificate is created when none is configured); log NULL =
+ * stderr. 0, or -1 with diagnostics and nothing served. */
+int spa_provd_net_serve(spa_provd_net *n, struct event_base *base, spa_provd *p,
+                        const spa_provd_config *cfg, spa_provd_log *log, spa_diags *d);
+/* Bind and serve p's configuration on base. NULL with diagnostics. */
 spa_provd_net *spa_provd_net_start(struct event_base *base, spa_provd *p, spa_diags *d);
-/* Close every listener. */
+/* Stop serving and close every socket. */
 void spa_provd_net_stop(spa_provd_net *n);
 
 #endif

@@ -14,7 +14,7 @@
 typedef enum { SPA_SYSLOG_RFC3164 = 0, SPA_SYSLOG_RFC5424 = 1 } spa_syslog_rfc;
 
 /* Facilities and severities used by the project (RFC 5424 numbering). */
-enum { SPA_SYSLOG_USER = 1, SPA_SYSLOG_LOCAL0 = 16 };
+enum { SPA_SYSLOG_USER = 1, SPA_SYSLOG_DAEMON = 3, SPA_SYSLOG_LOCAL0 = 16 };
 enum {
     SPA_SYSLOG_EMERG = 0, SPA_SYSLOG_ALERT, SPA_SYSLOG_CRIT, SPA_SYSLOG_ERR,
     SPA_SYSLOG_WARNING, SPA_SYSLOG_NOTICE, SPA_SYSLOG_INFO, SPA_SYSLOG_DEBUG
@@ -117,6 +117,10 @@ typedef struct spa_syslog_stats {
 spa_syslog_receiver *spa_syslog_receiver_new(struct event_base *base, const struct sockaddr *addr,
                                              socklen_t len, int lenient, spa_syslog_cb cb,
                                              void *arg, spa_diags *d);
+/* The same on fd, a bound (non-blocking) UDP socket the receiver now owns
+ * (closed on free and on failure). */
+spa_syslog_receiver *spa_syslog_receiver_adopt(struct event_base *base, int fd, int lenient,
+                                               spa_syslog_cb cb, void *arg, spa_diags *d);
 /* The bound address (useful after binding port 0). */
 int spa_syslog_receiver_addr(const spa_syslog_receiver *r, struct sockaddr_storage *ss,
                              socklen_t *len);

@@ -316,6 +316,11 @@ typedef struct spa_tftp_server_stats {
 spa_tftp_server *spa_tftp_server_new(struct event_base *base, const struct sockaddr *addr,
                                      socklen_t alen, const spa_tftp_server_config *cfg,
                                      spa_tftp_err *err);
+/* Serve on fd, a bound (non-blocking) UDP socket the server now owns: closed
+ * on free, and on failure (e.g. spaprovd binds port 69 before dropping
+ * privileges). NULL with err->msg set on failure. */
+spa_tftp_server *spa_tftp_server_adopt(struct event_base *base, int fd,
+                                       const spa_tftp_server_config *cfg, spa_tftp_err *err);
 /* Answer an RRQ whose read callback returned 1: f (NULL to refuse with err).
  * Call it from the event loop's thread. 0 if the transfer starts or the
  * refusal is sent; -1 if the request is gone (timed out, server freed) —
