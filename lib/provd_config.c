@@ -31,9 +31,13 @@ void spa_provd_config_defaults(spa_provd_config *c)
     snprintf(c->bootstrap_file, sizeof c->bootstrap_file, "bootstrap.cfg");
     snprintf(c->server_url, sizeof c->server_url, "http://127.0.0.1:8080");
     snprintf(c->server_name, sizeof c->server_name, "127.0.0.1");
+    c->report_max = 65536;
+    snprintf(c->bind_path, sizeof c->bind_path, "bind");
+    snprintf(c->bind_profile_rule, sizeof c->bind_profile_rule, "%s",
+             "[--key $SA]{{server.url}}/{{device.path}}/spa$MA.cfg");
 }
 
-typedef enum { K_STR, K_PORT, K_BOOL, K_UINT, K_U64, K_UNKNOWN } key_type;
+typedef enum { K_STR, K_PORT, K_BOOL, K_UINT, K_U64, K_UNKNOWN, K_TEMPLATE } key_type;
 
 typedef struct config_key {
     const char *name;
@@ -61,6 +65,8 @@ static const config_key keys[] = {
     KT("TFTP_Blksize_Max", K_UINT, tftp_blksize_max),
     KT("TFTP_Rate", K_UINT, tftp_rate),
     KT("TFTP_Upload_Max", K_U64, wrq_max),
+    KT("Report_Max", K_U64, report_max),
+    KS("Bind_Path", bind_path),         KT("Bind_Profile_Rule", K_TEMPLATE, bind_profile_rule),
 };
 
 /* A cursor over the text that knows its line and column. */
@@ -143,7 +149,13 @@ static int set_value(cursor *c, spa_provd_config *cfg, const config_key *k, cons
 {
     char *field = (char *)cfg + k->off;
     uint64_t x;
+    char why[160];
+    unsigned tcol = 0;
     switch (k->type) {
+    case K_TEMPLATE:   /* a string with server-side templates (docs/render.md) */
+        if (spa_template_check(v, why, sizeof why, &tcol) < 0)
+            return err_at(c, line, col + tcol, "%s: %s", k->name, why);
+        /* fall through */
     case K_STR:
         if (strlen(v) >= k->size)
             return err_at(c, line, col, "%s: value is too long", k->name);

@@ -178,6 +178,7 @@ static void http_handler(spa_http_req *rq, void *arg)
         n = (spa_provd_net *)((uintptr_t)arg & ~(uintptr_t)1);
         in.proto = SPA_PROTO_HTTPS;
     }
+    in.body = spa_http_req_body(rq, &in.body_len);   /* reports, --post bodies */
     spa_provd_handle(n->p, &in, &r);
     if (r.status == 200)
         spa_http_reply_resource(rq, r.content_type, r.body.data, r.body.len,
@@ -211,6 +212,7 @@ static int start_http(struct event_base *base, spa_provd_net *n, const spa_provd
         memset(&o, 0, sizeof o);
         o.address = c->http_address;
         o.port = c->http_port;
+        o.max_body = (size_t)c->report_max;   /* larger POSTs get 413 */
         n->http = spa_http_server_new(base, &o, http_handler, n, d);
         if (!n->http)
             return -1;
@@ -233,6 +235,7 @@ static int start_http(struct event_base *base, spa_provd_net *n, const spa_provd
         o.address = c->https_address;
         o.port = c->https_port;
         o.tls = n->tls;
+        o.max_body = (size_t)c->report_max;
         n->https = spa_http_server_new(base, &o, http_handler, (void *)((uintptr_t)n | 1u), d);
         if (!n->https)
             return -1;
