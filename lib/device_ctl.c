@@ -79,7 +79,7 @@ int spa_device_ctl_parse(const char *text, size_t len, spa_device_ctl_cmd *c, ch
     static const struct { const char *name; spa_device_ctl_kind kind; } cmds[] = {
         { "dial", SPA_CTL_DIAL }, { "offhook", SPA_CTL_OFFHOOK }, { "onhook", SPA_CTL_ONHOOK },
         { "unregistered", SPA_CTL_UNREGISTERED }, { "registered", SPA_CTL_REGISTERED },
-        { "status", SPA_CTL_STATUS },
+        { "status", SPA_CTL_STATUS }, { "report", SPA_CTL_REPORT },
     };
     while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
         len--;
@@ -95,15 +95,16 @@ int spa_device_ctl_parse(const char *text, size_t len, spa_device_ctl_cmd *c, ch
         c->kind = cmds[i].kind;
         if (c->kind == SPA_CTL_DIAL)
             return parse_digits(arg, al, c->digits, sizeof c->digits, why, n);
-        if (c->kind == SPA_CTL_STATUS) {
+        if (c->kind == SPA_CTL_STATUS || c->kind == SPA_CTL_REPORT) {
             if (al == 0)
                 return 0;
-            snprintf(why, n, "status takes no argument");
+            snprintf(why, n, "%s takes no argument", cmds[i].name);
             return -1;
         }
         return parse_line_no(arg, al, &c->line, why, n);
     }
-    snprintf(why, n, "unknown command (dial, offhook, onhook, unregistered, registered, status)");
+    snprintf(why, n, "unknown command (dial, offhook, onhook, unregistered, registered, status, "
+                     "report)");
     return -1;
 }
 
@@ -149,6 +150,13 @@ int spa_device_ctl_exec(spa_device *dev, const spa_device_ctl_cmd *c, spa_buf *r
         spa_device_line_registered(dev, c->line, c->kind == SPA_CTL_REGISTERED);
         spa_buf_printf(reply, "ok line %u %s\n", c->line,
                        c->kind == SPA_CTL_REGISTERED ? "registered" : "unregistered");
+        return 0;
+    case SPA_CTL_REPORT:
+        if (spa_device_request_report(dev) < 0) {
+            spa_buf_puts(reply, "error no report sent (Report_Rule empty or bad, or one pending)\n");
+            return -1;
+        }
+        spa_buf_puts(reply, "ok report requested\n");
         return 0;
     case SPA_CTL_STATUS:
         spa_buf_puts(reply, "ok ");

@@ -21,6 +21,7 @@
 #include "spaprov/profile.h"
 #include "spaprov/provd.h"
 #include "spaprov/tftp.h"
+#include "provd_int.h"
 
 #define STATIC_MAX ((off_t)256 << 20)  /* largest static file served (256 MiB) */
 
@@ -579,16 +580,25 @@ void spa_provd_handle(spa_provd *p, const spa_provd_input *in, spa_provd_respons
               proto_name(in->proto), in->peer ? in->peer : "-", raw, why);
         return;
     }
-    if (in->method && strcmp(in->method, "GET") != 0 && strcmp(in->method, "HEAD") != 0) {
+    bool post = in->method && strcmp(in->method, "POST") == 0;
+    if (in->method && !post && strcmp(in->method, "GET") != 0 && strcmp(in->method, "HEAD") != 0) {
         respond(r, 405, "method not allowed");
+    } else if (provd_is_bind(p, path)) {
+        provd_bind(p, in, &id, r);   /* before the MAC checks: a PIN may look like a MAC */
+        return;
     } else if (id.mismatch) {
         respond(r, 403, "certificate is for another device");
         event(p, id.mac, SPA_EV_SECURITY,
               "%s client certificate of %s asked for the profile of %s from %s",
               proto_name(in->proto), id.mac, id.want_mac, in->peer ? in->peer : "-");
         return;
+    } else if (post && kind == SPA_ROUTE_STATIC) {
+        if (provd_report_post(p, in, &id, path, "report", r) == 0)
+            respond(r, 200, "report stored");   /* Report_Rule upload */
     } else if (kind == SPA_ROUTE_STATIC) {
         (void)read_static(p, path, r);
+    } else if (post && provd_report_post(p, in, &id, path, "post", r) < 0) {
+        /* over Report_Max: r says 413 */
     } else if (!id.want_mac[0]) {
         /* A profile name that identifies no device: the generated bootstrap
          * profile (flow 1), else maybe a file. */
@@ -613,6 +623,7 @@ void spa_provd_syslog(spa_provd *p, const char *mac, const char *peer, const cha
 {
     char text[900];
     clean_text(text, sizeof text, line, len);
+    provd_mask_pins(text);   /* a unit may log its bind URL */
     event(p, mac, SPA_EV_SYSLOG, "from %s: %s", peer ? peer : "-", text);
 }
 
@@ -623,18 +634,46 @@ void spa_provd_security(spa_provd *p, const char *proto, const char *peer, const
     event(p, NULL, SPA_EV_SECURITY, "%s refused from %s: %s", proto, peer ? peer : "-", text);
 }
 
-void spa_provd_report(spa_provd *p, const char *name, const char *peer, const void *data,
-                      size_t len)
+/* ---- shared with provd_bind.c and provd_report.c (provd_int.h) ---- */
+
+spa_store *provd_store(spa_provd *p)
 {
-    char clean[300], text[400], mac[13];
-    const char *bn = base_name(name);
-    spa_diags d;
-    clean_text(clean, sizeof clean, name, strlen(name));
-    snprintf(text, sizeof text, "upload %s from %s, %zu bytes", clean, peer ? peer : "-", len);
-    if (spa_mac_find(bn, strlen(bn), mac) == SPA_MAC_NONE)
-        mac[0] = '\0';
-    spa_diags_init(&d);
-    if (spa_store_event_add(p->st, 0, mac[0] ? mac : NULL, SPA_EV_REPORT, text, data, len, &d) < 0)
-        log_diags(mac[0] ? mac : "-", &d);
-    spa_diags_free(&d);
+    return p->st;
+}
+
+spa_crypt_ctx *provd_crypt(spa_provd *p)
+{
+    return p->cc;
+}
+
+void provd_event(spa_provd *p, const char *mac, spa_event_kind k, const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    event(p, mac, k, "%s", text);
+}
+
+void provd_clean_text(char *dst, size_t n, const char *src, size_t len)
+{
+    clean_text(dst, n, src, len);
+}
+
+void provd_respond(spa_provd_response *r, int status, const char *why)
+{
+    respond(r, status, why);
+}
+
+void provd_serve_profile(spa_provd *p, const spa_provd_input *in, const spa_provd_ident *id,
+                         spa_provd_response *r)
+{
+    dir_hit none = { false, false, false };   /* named by MAC, not by its directory */
+    serve_profile(p, in, id, none, r);
+}
+
+const char *provd_proto_name(spa_provd_proto pr)
+{
+    return proto_name(pr);
 }

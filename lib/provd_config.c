@@ -33,9 +33,15 @@ void spa_provd_config_defaults(spa_provd_config *c)
     snprintf(c->server_name, sizeof c->server_name, "127.0.0.1");
     c->log_to = SPA_PROVD_LOG_STDERR;
     c->log_level = SPA_PROVD_LOG_INFO;
+    c->report_max = 65536;
+    snprintf(c->bind_path, sizeof c->bind_path, "bind");
+    snprintf(c->bind_profile_rule, sizeof c->bind_profile_rule, "%s",
+             "[--key $SA]{{server.url}}/{{device.path}}/spa$MA.cfg");
 }
 
-typedef enum { K_STR, K_PORT, K_BOOL, K_UINT, K_U64, K_UNKNOWN, K_TPL, K_LOG, K_LEVEL } key_type;
+typedef enum {
+    K_STR, K_PORT, K_BOOL, K_UINT, K_U64, K_UNKNOWN, K_TPL, K_TEMPLATE, K_LOG, K_LEVEL
+} key_type;
 
 typedef struct config_key {
     const char *name;
@@ -70,6 +76,8 @@ static const config_key keys[] = {
     KS("User", user),                   KS("Group", group),
     KT("Log", K_LOG, log_to),           KT("Log_Level", K_LEVEL, log_level),
     KS("Log_Socket", log_socket),
+    KT("Report_Max", K_U64, report_max),
+    KS("Bind_Path", bind_path),         KT("Bind_Profile_Rule", K_TEMPLATE, bind_profile_rule),
 };
 
 static const char *const level_names[] = { "err", "warning", "notice", "info", "debug" };
@@ -176,16 +184,26 @@ static int server_templates_only(const char *v, char *why, size_t n)
 }
 
 /* Store value into the field of key k in cfg; -1 with a diagnostic. */
+/* The template rule of a K_TPL (server templates only) or K_TEMPLATE value. */
+static int template_check(key_type t, const char *v, char *why, size_t n, unsigned *tcol)
+{
+    if (t == K_TPL)
+        return server_templates_only(v, why, n);
+    return spa_template_check(v, why, n, tcol);
+}
+
 static int set_value(cursor *c, spa_provd_config *cfg, const config_key *k, const char *v,
                      unsigned line, unsigned col)
 {
     char *field = (char *)cfg + k->off;
-    char why[160];
     uint64_t x;
+    char why[160];
+    unsigned tcol = 0;
     switch (k->type) {
-    case K_TPL:   /* a string that may use {{server.url}} and {{server.name}} */
-        if (server_templates_only(v, why, sizeof why) < 0)
-            return err_at(c, line, col, "%s: %s", k->name, why);
+    case K_TPL:        /* a string that may use {{server.url}} and {{server.name}} */
+    case K_TEMPLATE:   /* a string with server-side templates (docs/render.md) */
+        if (template_check(k->type, v, why, sizeof why, &tcol) < 0)
+            return err_at(c, line, col + tcol, "%s: %s", k->name, why);
         /* fall through */
     case K_STR:
         if (strlen(v) >= k->size)

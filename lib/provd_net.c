@@ -21,6 +21,7 @@
 #include "spaprov/provd.h"
 #include "spaprov/syslog.h"
 #include "spaprov/tftp.h"
+#include "provd_int.h"
 
 /* The four listeners, in this order everywhere. */
 enum { L_TFTP = 0, L_HTTP, L_HTTPS, L_SYSLOG, L_COUNT };
@@ -216,11 +217,16 @@ static void http_handler(spa_http_req *rq, void *arg)
         n = (spa_provd_net *)((uintptr_t)arg & ~(uintptr_t)1);
         in.proto = SPA_PROTO_HTTPS;
     }
+    in.body = spa_http_req_body(rq, &in.body_len);   /* reports, --post bodies */
     spa_provd_handle(n->p, &in, &r);
-    spa_provd_logf(n->log, SPA_PROVD_LOG_INFO, "%s %s %s%s%s from %s: %d %s",
+    char query[512] = "";
+    if (in.query) {
+        snprintf(query, sizeof query, "?%s", in.query);
+        provd_mask_pins(query);   /* a retail binding URL carries the PIN */
+    }
+    spa_provd_logf(n->log, SPA_PROVD_LOG_INFO, "%s %s %s%s from %s: %d %s",
                    in.proto == SPA_PROTO_HTTPS ? "https" : "http", in.method ? in.method : "-",
-                   in.path ? in.path : "", in.query ? "?" : "", in.query ? in.query : "",
-                   in.peer ? in.peer : "-", r.status, r.reason);
+                   in.path ? in.path : "", query, in.peer ? in.peer : "-", r.status, r.reason);
     if (r.status == 200)
         spa_http_reply_resource(rq, r.content_type, r.body.data, r.body.len,
                                 r.etag[0] ? r.etag : NULL);
@@ -253,6 +259,7 @@ static int start_http(struct event_base *base, spa_provd_net *n, const spa_provd
     int fd;
     if (n->l[L_HTTP].fd >= 0) {
         memset(&o, 0, sizeof o);
+        o.max_body = (size_t)c->report_max;   /* larger POSTs get 413 */
         if ((fd = dup_fd(n, L_HTTP, d)) < 0)
             return -1;
         n->http = spa_http_server_adopt(base, fd, &o, http_handler, n, d);
@@ -275,6 +282,7 @@ static int start_http(struct event_base *base, spa_provd_net *n, const spa_provd
             return -1;
         memset(&o, 0, sizeof o);
         o.tls = n->tls;
+        o.max_body = (size_t)c->report_max;
         if ((fd = dup_fd(n, L_HTTPS, d)) < 0)
             return -1;
         n->https = spa_http_server_adopt(base, fd, &o, http_handler, (void *)((uintptr_t)n | 1u),

@@ -94,9 +94,9 @@ int spa_store_account_set(spa_store *st, const char *id, const char *field, cons
     } else if (strcmp(field, "password") == 0) {
         sql = "UPDATE accounts SET password = ?2 WHERE id = ?1";
     } else if (strcmp(field, "pin") == 0) {
-        sql = "UPDATE accounts SET pin = ?2, pin_used = 0 WHERE id = ?1";
-        if (value && strlen(value) < 4)
-            return spa_diag_error(d, "pin", "pin: shorter than 4 characters");
+        if (value && *value)   /* hashed, validated: store_pins.c */
+            return spa_store_account_pin(st, id, value, 0, NULL, 0, d);
+        sql = "UPDATE accounts SET pin = NULL, pin_used = 0 WHERE id = ?1";
     } else {
         return spa_diag_error(d, "field", "field: '%s' is not one of name, number, password, pin",
                               field);
@@ -125,7 +125,9 @@ fail:
     return -1;
 }
 
-#define ACCT_COLS "id, name, number, password, pin, pin_used, created"
+#define ACCT_COLS \
+    "id, name, number, password, pin, pin_used, created, pin IS NOT NULL, pin_expires, " \
+    "coalesce(pin_mac, '')"
 
 static int acct_from_row(sqlite3_stmt *s, unsigned flags, spa_account *a)
 {
@@ -139,6 +141,9 @@ static int acct_from_row(sqlite3_stmt *s, unsigned flags, spa_account *a)
     }
     a->pin_used = sqlite3_column_int(s, 5) != 0;
     a->created = sqlite3_column_int64(s, 6);
+    a->has_pin = sqlite3_column_int(s, 7) != 0;
+    a->pin_expires = sqlite3_column_int64(s, 8);
+    snprintf(a->pin_mac, sizeof a->pin_mac, "%s", spa_store_col_str(s, 9));
     if (!a->id || !a->name || !a->number) {
         spa_account_clear(a);
         return -1;
@@ -224,56 +229,6 @@ int spa_store_account_remove(spa_store *st, const char *id, spa_diags *d)
 {
     return remove_referenced(st, "SELECT count(*) FROM devices WHERE account = ?1",
                              "DELETE FROM accounts WHERE id = ?1", "account", id, d);
-}
-
-int spa_store_bind_pin(spa_store *st, const char *mac, const char *pin, char *acct, size_t n,
-                       spa_diags *d)
-{
-    char m[13];
-    sqlite3_stmt *s;
-    char *id = NULL;
-    if (acct && n)
-        acct[0] = '\0';
-    if (spa_store_mac(mac, m, d) < 0)
-        return -1;
-    if (!pin || !*pin)
-        return 1;
-    if (spa_store_tx_begin(st, d) < 0)
-        return -1;
-    if (!(s = spa_store_stmt(st, "SELECT id FROM accounts WHERE pin = ?1 AND pin_used = 0", d)))
-        goto fail;
-    spa_store_bind_text(s, 1, pin);
-    if (sqlite3_step(s) == SQLITE_ROW)
-        id = spa_store_col_dup(s, 0);
-    sqlite3_reset(s);
-    if (!id) {
-        spa_store_tx_rollback(st);
-        return 1;
-    }
-    if (!(s = spa_store_stmt(st, "UPDATE devices SET account = ?2 WHERE mac = ?1", d)))
-        goto fail;
-    sqlite3_bind_text(s, 1, m, 12, SQLITE_TRANSIENT);
-    spa_store_bind_text(s, 2, id);
-    if (spa_store_run(st, s, d, "binding") < 0)
-        goto fail;
-    if (sqlite3_changes(st->db) == 0) {
-        spa_diag_error(d, "mac", "mac: device %s is not known", m);
-        goto fail;
-    }
-    if (!(s = spa_store_stmt(st, "UPDATE accounts SET pin_used = 1 WHERE id = ?1", d)))
-        goto fail;
-    spa_store_bind_text(s, 1, id);
-    if (spa_store_run(st, s, d, "binding") < 0 || spa_store_bump(st, SPA_SCOPE_DEVICE, m, d) < 0 ||
-        spa_store_tx_commit(st, d) < 0)
-        goto fail;
-    if (acct && n)
-        snprintf(acct, n, "%s", id);
-    free(id);
-    return 0;
-fail:
-    free(id);
-    spa_store_tx_rollback(st);
-    return -1;
 }
 
 /* ---- groups ---- */

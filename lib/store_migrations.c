@@ -92,10 +92,22 @@ static const char m002_events_mac_time[] =
 static const char m_prev_path_index[] =
     "CREATE INDEX devices_prev_path ON devices(prev_path);\n";
 
+/* Retail binding PINs (docs/flows-retail-reports.md): the PIN is kept as its
+ * SHA-256 ("sha256:HEX"), with an expiry and the device that used it. PINs
+ * written in the clear by earlier builds are dropped (they never matched a
+ * hashed lookup); the operator issues new ones with `spaprov account pin`. */
+static const char m_pins_hashed[] =
+    "ALTER TABLE accounts ADD COLUMN pin_expires INTEGER NOT NULL DEFAULT 0;\n"
+    "ALTER TABLE accounts ADD COLUMN pin_mac TEXT;\n"
+    "ALTER TABLE accounts ADD COLUMN pin_used_at INTEGER NOT NULL DEFAULT 0;\n"
+    "UPDATE accounts SET pin = NULL, pin_used = 0\n"
+    "  WHERE pin IS NOT NULL AND pin NOT LIKE 'sha256:%';\n";
+
 static const spa_migration migrations[] = {
     { 1, "initial schema", m001_initial },
     { 2, "events by device and time", m002_events_mac_time },
     { 3, "devices by previous profile directory", m_prev_path_index },
+    { 4, "binding PINs hashed, with expiry", m_pins_hashed },
 };
 
 const spa_migration *spa_store_migrations(size_t *n)

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "spaprov/provd.h"
 #include "spaprov/spaprov.h"
@@ -26,7 +27,7 @@ typedef struct cli {
     bool json, decoded, replace, help, secrets, generic, all;
     const char *scope, *target, *serial, *account, *group, *model, *access, *name,
         *number, *description, *mac, *since, *kind, *limit, *batch, *ca, *passphrase_file,
-        *cn, *ip, *out, *org, *key_type;
+        *cn, *ip, *out, *org, *key_type, *pin, *expires;
     const char *pos[MAX_POS];
     int npos;
     spa_store *st;
@@ -45,12 +46,13 @@ static void usage(FILE *f)
         "  device import FILE.csv [--replace] [--batch N]\n"
         "  device rotate-key MAC | --all   new key and path, delivered under the old ones\n"
         "  account add ID [--name N] [--number X] | account list | account rm ID\n"
+        "  account pin ID [--pin P] [--expires T]  new single-use binding PIN, printed once\n"
         "  group add NAME [--description D] | group list | group rm NAME\n"
         "  param set --scope global|model|group|account|device [--target X] NAME VALUE [--access na|ro|rw]\n"
         "  param unset --scope S [--target X] NAME\n"
         "  param list --scope S [--target X]\n"
         "  render MAC [--decoded]      the bytes the device receives (--decoded: the XML)\n"
-        "  events [--mac M] [--since T] [--kind K] [--limit N]\n"
+        "  events [--mac M] [--since T] [--type|--kind K] [--limit N]  (reports: bodies decoded)\n"
         "  ca init [--ca DIR] [--org O] [--key-type ec|rsa] [--passphrase-file F]\n"
         "  ca issue-server --cn FQDN[/info] [--ip A] --out DIR\n"
         "  ca issue-device --model M --mac MAC --serial SN --out DIR\n"
@@ -72,6 +74,8 @@ static const char **opt_slot(cli *c, const char *name)
         O(batch), O(ca), O(cn), O(ip), O(out), O(org),
         { "passphrase-file", offsetof(cli, passphrase_file) },
         { "key-type", offsetof(cli, key_type) },
+        O(pin), O(expires),
+        { "type", offsetof(cli, kind) },
 #undef O
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
@@ -391,18 +395,81 @@ static int cmd_device(cli *c)
 static int account_row(void *ctx, const spa_account *a)
 {
     list_ctx *l = ctx;
+    const char *pin = spa_account_pin_state(a, (int64_t)time(NULL));
+    char t[32];
+    time_text(a->pin_expires, t, sizeof t);
     if (l->c->json) {
         if (l->n)
             putchar(',');
         putchar('{');
         json_kv("id", a->id, true);
         json_kv("name", a->name, true);
-        json_kv("number", a->number, false);
+        json_kv("number", a->number, true);
+        json_kv("pin", pin, true);
+        json_kv("pin_expires", a->pin_expires ? t : NULL, true);
+        json_kv("pin_device", a->pin_mac[0] ? a->pin_mac : NULL, false);
         putchar('}');
     } else {
-        printf("%-12s  %-24s  %s\n", a->id, or_dash(a->name), or_dash(a->number));
+        printf("%-12s  %-24s  %-14s  pin %s%s%s\n", a->id, or_dash(a->name), or_dash(a->number),
+               pin, a->pin_mac[0] ? " by " : "", a->pin_mac);
     }
     l->n++;
+    return 0;
+}
+
+static int64_t parse_time(const char *s);
+
+/* --expires: unix seconds, YYYY-MM-DDTHH:MM:SSZ, or +N[smhd] from now. */
+static int64_t parse_expiry(const char *s)
+{
+    static const struct { char u; int64_t sec; } units[] = {
+        { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 } };
+    char *end;
+    long long x;
+    if (s[0] != '+')
+        return parse_time(s);
+    errno = 0;
+    x = strtoll(s + 1, &end, 10);
+    if (errno || end == s + 1 || x <= 0 || x > 100000000LL)
+        return -1;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (end[0] == units[i].u && end[1] == '\0')
+            return (int64_t)time(NULL) + (int64_t)x * units[i].sec;
+    return -1;
+}
+
+/* A new binding PIN: generated unless --pin; printed once, then only its
+ * hash exists. */
+static int account_pin(cli *c)
+{
+    char pin[SPA_PIN_MAX + 1], t[32];
+    int64_t exp = 0;
+    int rc;
+    if (need(c, 3, "account pin ID [--pin P] [--expires T]") < 0)
+        return 2;
+    if (c->expires && (exp = parse_expiry(c->expires)) <= 0) {
+        fprintf(stderr, "spaprov: --expires: '%s' is not unix seconds, YYYY-MM-DDTHH:MM:SSZ or "
+                        "+N[smhd]\n", c->expires);
+        return 2;
+    }
+    rc = spa_store_account_pin(c->st, c->pos[2], c->pin, exp, pin, sizeof pin, &c->d);
+    if (rc < 0)
+        return fail(c);
+    if (rc == 1)
+        return not_found("account", c->pos[2]);
+    time_text(exp, t, sizeof t);
+    if (c->json) {
+        putchar('{');
+        json_kv("account", c->pos[2], true);
+        json_kv("pin", pin, true);
+        json_kv("expires", exp ? t : NULL, false);
+        puts("}");
+    } else {
+        printf("%s\n", pin);
+        fprintf(stderr, "spaprov: PIN for account %s, single use, expires %s; it is stored "
+                        "hashed and cannot be shown again\n", c->pos[2], exp ? t : "never");
+    }
+    OPENSSL_cleanse(pin, sizeof pin);
     return 0;
 }
 
@@ -431,7 +498,9 @@ static int cmd_account(cli *c)
         rc = spa_store_account_remove(c->st, c->pos[2], &c->d);
         return rc < 0 ? fail(c) : rc == 1 ? not_found("account", c->pos[2]) : 0;
     }
-    fprintf(stderr, "spaprov: account: expected add, list or rm\n");
+    if (!strcmp(sub, "pin"))
+        return account_pin(c);
+    fprintf(stderr, "spaprov: account: expected add, list, rm or pin\n");
     return 2;
 }
 
@@ -609,10 +678,65 @@ static int cmd_render(cli *c)
     return rc == 0 ? 0 : 1;
 }
 
+/* A report body is shown as text when it is printable ASCII (XML, --post
+ * text); anything else goes out as base64 (valid JSON whatever the bytes). */
+static bool blob_is_text(const spa_event *e)
+{
+    const unsigned char *b = e->blob;
+    for (size_t i = 0; i < e->blob_len; i++)
+        if ((b[i] < 0x20 && b[i] != '\n' && b[i] != '\r' && b[i] != '\t') || b[i] >= 0x7f)
+            return false;
+    return true;
+}
+
+/* The body of a report event: JSON "body" (text) or "body_base64". */
+static void blob_json(const spa_event *e)
+{
+    if (blob_is_text(e)) {
+        fputs(",\"body\":", stdout);
+        fputs("\"", stdout);
+        for (size_t i = 0; i < e->blob_len; i++) {
+            unsigned char ch = ((const unsigned char *)e->blob)[i];
+            if (ch == '"' || ch == '\\')
+                printf("\\%c", ch);
+            else if (ch < 0x20)
+                printf("\\u%04x", ch);
+            else
+                putchar(ch);
+        }
+        putchar('"');
+    } else {
+        size_t n = 4 * ((e->blob_len + 2) / 3) + 1;
+        unsigned char *b64 = malloc(n);
+        if (!b64)
+            return;
+        EVP_EncodeBlock(b64, e->blob, (int)e->blob_len);
+        printf(",\"body_base64\":\"%s\"", (const char *)b64);
+        free(b64);
+    }
+}
+
+/* Under the event line, the body indented by four spaces. */
+static void blob_text(const spa_event *e)
+{
+    const char *b = e->blob, *end = b + e->blob_len;
+    if (!blob_is_text(e)) {
+        printf("    (%zu bytes, binary: see --json)\n", e->blob_len);
+        return;
+    }
+    while (b < end) {
+        const char *nl = memchr(b, '\n', (size_t)(end - b));
+        size_t n = nl ? (size_t)(nl - b) : (size_t)(end - b);
+        printf("    %.*s\n", (int)n, b);
+        b += n + (nl ? 1 : 0);
+    }
+}
+
 static int event_row(void *ctx, const spa_event *e)
 {
     list_ctx *l = ctx;
     char t[32];
+    bool body = e->kind == SPA_EV_REPORT && e->blob && e->blob_len;
     time_text(e->time, t, sizeof t);
     if (l->c->json) {
         if (l->n)
@@ -622,10 +746,14 @@ static int event_row(void *ctx, const spa_event *e)
         json_kv("mac", e->mac, true);
         json_kv("kind", spa_event_kind_name(e->kind), true);
         json_kv("text", e->text, false);
+        if (body)
+            blob_json(e);
         putchar('}');
     } else {
         printf("%s  %-12s  %-8s  %s\n", t, or_dash(e->mac), spa_event_kind_name(e->kind),
                e->text);
+        if (body && l->c->kind)   /* bodies when reports were asked for */
+            blob_text(e);
     }
     l->n++;
     return 0;
@@ -669,7 +797,7 @@ static int cmd_events(cli *c)
     }
     if (c->kind) {
         if (spa_event_kind_parse(c->kind, &k) < 0) {
-            fprintf(stderr, "spaprov: --kind: '%s' is not request, result, syslog, report or "
+            fprintf(stderr, "spaprov: --type: '%s' is not request, result, syslog, report or "
                             "security\n", c->kind);
             return 2;
         }

@@ -48,7 +48,7 @@ static void usage(FILE *f)
         "  --http-timeout MS        whole HTTP request (default 30000)\n"
         "  -v, --verbose            engine log lines also to stderr\n"
         "       spasim ctl DIR dial DIGITS | offhook [LINE] | onhook [LINE] |\n"
-        "                      unregistered [LINE] | registered [LINE] | status\n"
+        "                      unregistered [LINE] | registered [LINE] | status | report\n"
         "       spasim --help | --version\n");
 }
 

@@ -203,7 +203,8 @@ typedef enum spa_device_ctl_kind {
     SPA_CTL_ONHOOK,         /* onhook [LINE] */
     SPA_CTL_UNREGISTERED,   /* unregistered [LINE]: registration lost */
     SPA_CTL_REGISTERED,     /* registered [LINE] */
-    SPA_CTL_STATUS          /* status: the status JSON */
+    SPA_CTL_STATUS,         /* status: the status JSON */
+    SPA_CTL_REPORT          /* report: send the Report_Rule report (SIP NOTIFY report stand-in) */
 } spa_device_ctl_kind;
 
 typedef struct spa_device_ctl_cmd {

@@ -77,6 +77,9 @@ typedef struct spa_provd_config {
     spa_provd_log_to log_to;           /* stderr or syslog */
     int log_level;                     /* SPA_PROVD_LOG_*: lines above it are dropped */
     char log_socket[SPA_PROVD_STR];    /* syslog socket ("" = /dev/log) */
+    uint64_t report_max;               /* HTTP POST body cap (reports, --post); 413 above */
+    char bind_path[256];               /* retail binding route ("bind"; "" = off) */
+    char bind_profile_rule[SPA_PROVD_STR]; /* Profile_Rule a binding answer adds (templates) */
 } spa_provd_config;
 
 /* Fill c with the zero-configuration defaults (docs/spaprovd.md). */
@@ -100,12 +103,14 @@ typedef enum { SPA_PROTO_TFTP = 0, SPA_PROTO_HTTP, SPA_PROTO_HTTPS } spa_provd_p
 /* What the socket layer knows about a request. Any pointer may be NULL. */
 typedef struct spa_provd_input {
     spa_provd_proto proto;
-    const char *method;                 /* "GET"/"HEAD" (HTTP); NULL for TFTP */
+    const char *method;                 /* "GET"/"HEAD"/"POST" (HTTP); NULL for TFTP */
     const char *path;                   /* raw path (HTTP, %-encoded) or TFTP file name */
     const char *query;                  /* raw query or NULL */
     const char *user_agent;
     const spa_cert_subject *cert;       /* verified client certificate */
     const char *peer;                   /* "127.0.0.1" for the logs */
+    const void *body;                   /* POST body (a report or a --post body) */
+    size_t body_len;
 } spa_provd_input;
 
 /* Where an identification field came from. */
@@ -180,8 +185,9 @@ void spa_provd_handle(spa_provd *p, const spa_provd_input *in, spa_provd_respons
 void spa_provd_syslog(spa_provd *p, const char *mac, const char *peer, const char *line,
                       size_t len);
 
-/* Store an uploaded report (TFTP WRQ) as a report event with the bytes as
- * its blob, attributed to the MAC in the file name (if any). */
+/* Store an uploaded report (TFTP WRQ) as a report event, attributed to the
+ * MAC in the file name (if any); an encrypted upload is decrypted with that
+ * device's key and the plaintext becomes the blob (lib/provd_report.c). */
 void spa_provd_report(spa_provd *p, const char *name, const char *peer, const void *data,
                       size_t len);
 /* Store a security event raised below the core (e.g. the TFTP server

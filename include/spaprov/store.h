@@ -141,17 +141,23 @@ typedef struct spa_account {
     char *name;        /* customer name */
     char *number;      /* phone number / SIP user id */
     char *password;    /* secret: SIP password (NULL unless asked) */
-    char *pin;         /* secret: retail binding PIN (NULL unless asked) */
+    char *pin;         /* secret: the binding PIN's hash, "sha256:HEX" (NULL unless asked) */
     bool pin_used;
     int64_t created;
+    bool has_pin;          /* a binding PIN is set (used or not) */
+    int64_t pin_expires;   /* unix time, 0 = never */
+    char pin_mac[13];      /* the device that used the PIN, "" = none */
 } spa_account;
+/* A binding PIN's state at time now: "none", "unused", "used" or "expired". */
+const char *spa_account_pin_state(const spa_account *a, int64_t now);
 /* Free an account's strings (not the struct), wiping the secrets. */
 void spa_account_clear(spa_account *a);
 
 /* Create an account (id required; other fields may be NULL). 0 or -1. */
 int spa_store_account_add(spa_store *st, const char *id, const char *name, const char *number,
                           spa_diags *d);
-/* Set one field: "name", "number", "password", "pin" (a new PIN is unused).
+/* Set one field: "name", "number", "password", "pin" (a new PIN is unused,
+ * never expires and is stored hashed: spa_store_account_pin).
  * 0, 1 no such account, -1 error. */
 int spa_store_account_set(spa_store *st, const char *id, const char *field, const char *value,
                           spa_diags *d);
@@ -164,10 +170,50 @@ typedef int (*spa_account_cb)(void *ctx, const spa_account *a);
 /* Accounts by id; PIN and password only with SPA_STORE_SECRETS. 0, -1, or cb's value. */
 int spa_store_account_list(spa_store *st, unsigned flags, spa_account_cb cb, void *ctx,
                            spa_diags *d);
-/* Retail binding: if pin names an unused PIN, mark it used, set the device's
- * account to it and copy the account id to acct (n bytes). Both in one
- * transaction. 0 bound, 1 wrong or used PIN (nothing changed), -1 error. */
+/* Retail binding of a known device (spa_store_pin_bind without registering):
+ * 0 bound, 1 wrong, used or expired PIN (nothing changed), -1 error. */
 int spa_store_bind_pin(spa_store *st, const char *mac, const char *pin, char *acct, size_t n,
+                       spa_diags *d);
+
+/* ---- retail binding PINs (lib/store_pins.c) ---- */
+#define SPA_PIN_MIN 4
+#define SPA_PIN_MAX 64
+#define SPA_PIN_GEN_LEN 10   /* a generated PIN: 10 of 31 letters/digits, ~49 bits */
+
+/* Give account id a new single-use binding PIN, replacing any earlier one.
+ * pin NULL = a random one; otherwise 4..64 of A-Z a-z 0-9 . _ ~ - (so it
+ * fits a URL query unescaped). expires: unix time after which it is refused
+ * (0 = never). Only its SHA-256 is stored; the PIN itself is copied to
+ * out[n] (n > SPA_PIN_MAX), the one time it can be seen. 0, 1 no such
+ * account, -1 error (nothing changed). */
+int spa_store_account_pin(spa_store *st, const char *id, const char *pin, int64_t expires,
+                          char *out, size_t n, spa_diags *d);
+/* "sha256:" + 64 hex digits of pin into out[n >= 72]: the stored form. */
+void spa_store_pin_hash(const char *pin, char *out, size_t n);
+
+typedef enum {
+    SPA_BIND_OK = 0,       /* bound now */
+    SPA_BIND_WRONG,        /* no account has this PIN (or it is malformed) */
+    SPA_BIND_USED,         /* the PIN was used by another device */
+    SPA_BIND_EXPIRED,      /* the PIN is past its expiry */
+    SPA_BIND_AGAIN         /* this device already used this PIN: nothing to change */
+} spa_bind_result;
+
+/* Short name: "bound", "wrong PIN", "PIN already used", "PIN expired", "already bound". */
+const char *spa_bind_result_name(spa_bind_result r);
+
+typedef struct spa_bind_request {
+    const char *mac;       /* the device (any spelling) */
+    const char *model;     /* to register an unknown device; NULL = it must exist */
+    const char *serial;    /* for the registration (may be NULL) */
+    const char *pin;
+    int64_t now;           /* unix time (0 = now), for the expiry */
+} spa_bind_request;
+/* Retail binding in one transaction: if the PIN is valid and unused, register
+ * the device when unknown, set its account, mark the PIN used by this MAC.
+ * The account id goes to acct[n] (OK and AGAIN). Returns a spa_bind_result
+ * (only OK changes anything), or -1 with a diagnostic. */
+int spa_store_pin_bind(spa_store *st, const spa_bind_request *rq, char *acct, size_t n,
                        spa_diags *d);
 
 /* Create a group. 0 or -1. */

@@ -101,7 +101,7 @@ assert {(x["name"],x["value"]) for x in d}=={("Resync_Periodic","3600"),("Proxy_
 expect_err "account" S account rm 1001
 S account list --json | python3 -c '
 import json,sys
-d=json.load(sys.stdin); assert d==[{"id":"1001","name":"Bob Smith","number":"5551001"}], d
+d=json.load(sys.stdin); assert d==[{"id":"1001","name":"Bob Smith","number":"5551001","pin":"none","pin_expires":None,"pin_device":None}], d
 ' || fail "account list --json"
 S group list --json | python3 -c '
 import json,sys

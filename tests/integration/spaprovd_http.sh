@@ -77,14 +77,19 @@ openssl enc -d -aes-256-cbc -md md5 -k "$KEY" -in "$T/b.enc" 2>/dev/null | gunzi
 code=$(curl -s -o /dev/null -w '%{http_code}' "$U/profile.cfg?mac=00:0e:08:aa:bb:01")
 [ "$code" = 200 ] || fail "query MAC form: $code"
 
-# Identified by the User-Agent alone; POST refused; HEAD has no body.
+# Identified by the User-Agent alone; POST is a --post resync (body stored,
+# profile answered), PUT refused; HEAD has no body.
 code=$(curl -s -o "$T/ua.enc" -w '%{http_code}' -A 'Linksys/SPA-2102-5.1.10 (SNA001)(000E08AABB01)' \
     "$U/spa.cfg")
 [ "$code" = 200 ] || fail "UA-identified request: $code"
 openssl enc -d -aes-256-cbc -md md5 -k "$KEY" -in "$T/ua.enc" 2>/dev/null | gunzip |
     cmp -s - "$T/want.xml" || fail "UA-identified profile"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -d x "$U/spa000e08aabb01.cfg")
-[ "$code" = 405 ] || fail "POST gave $code"
+[ "$code" = 200 ] || fail "POST gave $code"
+$CLI --data "$D" events --mac 000e08aabb01 --type report | grep -q 'post via http POST /spa000e08aabb01.cfg' ||
+    fail "POST body not stored as a report event"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -d x "$U/spa000e08aabb01.cfg")
+case "$code" in 405|501) ;; *) fail "PUT gave $code" ;; esac   # the HTTP layer may refuse it first
 [ "$($CLI --data "$D" device list --json | python3 -c '
 import json,sys; print([d["fw_seen"] for d in json.load(sys.stdin) if d["mac"]=="000e08aabb01"][0])')" = 5.1.10 ] ||
     fail "firmware version from the User-Agent not recorded"

@@ -278,6 +278,10 @@ static void test_ctl_parse(void **s)
     assert_int_equal(spa_device_ctl_parse("stat", 4, &c, why, sizeof why), -1);
     assert_int_equal(spa_device_ctl_parse("status", 6, &c, why, sizeof why), 0);
     assert_int_equal(c.kind, SPA_CTL_STATUS);
+    assert_int_equal(spa_device_ctl_parse("report", 6, &c, why, sizeof why), 0);
+    assert_int_equal(c.kind, SPA_CTL_REPORT);
+    assert_int_equal(spa_device_ctl_parse("report 1", 8, &c, why, sizeof why), -1);
+    assert_string_equal(why, "report takes no argument");
     char many[100] = "dial ";
     memset(many + 5, '1', 90);
     many[95] = '\0';

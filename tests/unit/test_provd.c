@@ -287,8 +287,18 @@ static void test_handle_profile(void **state)
     assert_string_equal(dv.fw_seen, "5.1.12");
     assert_true(dv.last_contact > 0);
     spa_device_clear(&dv);
-    /* POST is not a profile fetch. */
+    /* A POST to a profile is a --post resync: the body is stored, the profile answered. */
     in.method = "POST";
+    in.body = "Product = \"SPA2102\";";
+    in.body_len = strlen(in.body);
+    spa_provd_handle(f->p, &in, &r);
+    assert_int_equal(r.status, 200);
+    decrypt_check(f, &r.body);
+    spa_provd_response_free(&r);
+    assert_int_equal(events_with(f, "000e08000001", SPA_EV_REPORT,
+                                 "post via http POST /spa000E08000001.cfg from 127.0.0.1, 20 bytes, plain"), 1);
+    /* Other methods are refused. */
+    in.method = "PUT";
     spa_provd_handle(f->p, &in, &r);
     assert_int_equal(r.status, 405);
     spa_provd_response_free(&r);

@@ -277,7 +277,12 @@ static void test_accounts_groups_pin(void **state)
     assert_int_equal(spa_store_bind_pin(f->st, "000e08aabbcc", "1234abcd", acct, sizeof acct, &f->d), 1);
     assert_int_equal(spa_store_account_get(f->st, "1001", SPA_STORE_SECRETS, &a, &f->d), 0);
     assert_true(a.pin_used);
-    assert_string_equal(a.pin, "1234abcd");
+    {   /* only the PIN's hash is stored */
+        char h[72];
+        spa_store_pin_hash("1234abcd", h, sizeof h);
+        assert_string_equal(a.pin, h);
+        assert_int_equal(strncmp(a.pin, "sha256:", 7), 0);
+    }
     assert_string_equal(a.password, "s3cret");
     spa_account_clear(&a);
 
