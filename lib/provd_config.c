@@ -33,7 +33,7 @@ void spa_provd_config_defaults(spa_provd_config *c)
     snprintf(c->server_name, sizeof c->server_name, "127.0.0.1");
 }
 
-typedef enum { K_STR, K_PORT, K_BOOL, K_UINT, K_U64, K_UNKNOWN } key_type;
+typedef enum { K_STR, K_PORT, K_BOOL, K_UINT, K_U64, K_UNKNOWN, K_MODE } key_type;
 
 typedef struct config_key {
     const char *name;
@@ -61,6 +61,7 @@ static const config_key keys[] = {
     KT("TFTP_Blksize_Max", K_UINT, tftp_blksize_max),
     KT("TFTP_Rate", K_UINT, tftp_rate),
     KT("TFTP_Upload_Max", K_U64, wrq_max),
+    KS("Firmware_URL", firmware_url),   KT("Mode", K_MODE, mode),
 };
 
 /* A cursor over the text that knows its line and column. */
@@ -181,6 +182,14 @@ static int set_value(cursor *c, spa_provd_config *cfg, const config_key *k, cons
             cfg->unknown = SPA_UNKNOWN_REGISTER;
         else
             return err_at(c, line, col, "%s: expected 404, bootstrap or register", k->name);
+        return 0;
+    case K_MODE:
+        if (!strcasecmp(v, "provider"))
+            cfg->mode = SPA_MODE_PROVIDER;
+        else if (!strcasecmp(v, "rc-vendor"))
+            cfg->mode = SPA_MODE_RC_VENDOR;
+        else
+            return err_at(c, line, col, "%s: expected provider or rc-vendor", k->name);
         return 0;
     }
     return -1;

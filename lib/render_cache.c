@@ -52,6 +52,8 @@ static uint64_t opts_digest(const spa_render_opts *o)
     h = fnv(h, o->server_url ? o->server_url : "\1", o->server_url ? strlen(o->server_url) + 1 : 1);
     h = fnv(h, o->server_name ? o->server_name : "\1",
             o->server_name ? strlen(o->server_name) + 1 : 1);
+    h = fnv(h, o->firmware_url ? o->firmware_url : "\1",
+            o->firmware_url ? strlen(o->firmware_url) + 1 : 1);
     return h;
 }
 

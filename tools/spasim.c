@@ -38,6 +38,7 @@ static void usage(FILE *f)
         "  --cert FILE --key FILE   client certificate and key\n"
         "  --syslog HOST:PORT       send log lines here instead of Syslog_/Debug_Server\n"
         "  --http ADDR:PORT         admin web server (default 127.0.0.1:0)\n"
+        "  --rc URL                 remote-customized unit: get the customization there first\n"
         "  --once                   one power-up resync (+ upgrade), JSON outcome, exit 0/1\n"
         "  --timeout SECONDS        --once: give up after this long (default 300)\n"
         "  --seed N                 random seed (deterministic jitter)\n"
@@ -62,6 +63,7 @@ static const struct option longopts[] = {
     { "key", required_argument, NULL, 'k' },
     { "syslog", required_argument, NULL, 'L' },
     { "http", required_argument, NULL, 'h' },
+    { "rc", required_argument, NULL, 'U' },
     { "once", no_argument, NULL, '1' },
     { "timeout", required_argument, NULL, 't' },
     { "seed", required_argument, NULL, 'r' },
@@ -106,6 +108,7 @@ static int parse_args(int argc, char **argv, args *a)
         case 'k': a->dev.key_file = optarg; break;
         case 'L': a->dev.syslog = optarg; break;
         case 'h': a->http = optarg; break;
+        case 'U': a->dev.rc_url = optarg; break;
         case '1': a->once = 1; break;
         case 'v': a->dev.verbose = true; break;
         case 't':

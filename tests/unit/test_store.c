@@ -95,7 +95,7 @@ static void test_migrations_in_order(void **state)
     assert_true(spa_store_schema_latest() >= 2);
     spa_store_close(st);
     assert_int_equal(sql_int(db, "SELECT count(*) FROM sqlite_master WHERE name='events_mac_time'"), 1);
-    assert_int_equal(sql_int(db, "SELECT group_concat(version) = '1,2' FROM schema_version"), 1);
+    assert_int_equal(sql_int(db, "SELECT count(*) FROM schema_version"), spa_store_schema_latest());
     assert_string_equal(sql_text(db, "PRAGMA journal_mode", buf, sizeof buf), "wal");
 }
 
