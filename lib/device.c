@@ -16,6 +16,7 @@
 #include "spaprov/macro.h"
 #include "spaprov/model.h"
 #include "spaprov/profile.h"
+#include "spaprov/rule.h"
 #include "spaprov/schedule.h"
 #include "device_sip.h"
 
@@ -35,6 +36,7 @@ struct spa_device {
     char *serial;
     char *ip;
     char *syslog;                 /* --syslog override or NULL */
+    char *rc_url;                 /* remote customization: the vendor's URL, or NULL */
     char swver[SPA_DEVICE_VALUE_MAX];
     spa_device_state base_st;     /* loaded from flash (earlier runs) */
     spa_device_state saved;       /* last written */
@@ -252,6 +254,7 @@ static int device_identity(spa_device *dev, const spa_device_opts *o, spa_diags 
     dev->id.ip = dev->ip;
     dev->id.extip = "";
     dev->id.ccert = o->cert_file && unique_cert(o->cert_file);
+    dev->id.customized = dev->base_st.customization[0] != '\0';
     dev->id.swver = dev->base_st.swver[0] ? dev->swver : NULL;
     snprintf(dev->swver, sizeof dev->swver, "%s", dev->base_st.swver);
     return 0;
@@ -272,6 +275,8 @@ spa_device *spa_device_new(struct event_base *base, const spa_device_opts *o, sp
         goto fail;
     }
     if (o->syslog && !(dev->syslog = strdup(o->syslog)))
+        goto fail;
+    if (o->rc_url && !(dev->rc_url = strdup(o->rc_url)))
         goto fail;
     if (!(dev->model = spa_model_load_builtin(o->model ? o->model : "SPA2102", d)))
         goto fail;
@@ -331,7 +336,85 @@ void spa_device_free(spa_device *dev)
     free(dev->serial);
     free(dev->ip);
     free(dev->syslog);
+    free(dev->rc_url);
     free(dev);
+}
+
+/* ---- remote customization: the vendor's server first (device_rc.c) ---------------- */
+
+/* The customization attempt ended (err NULL = applied): continue powering up. */
+static void rc_finish(spa_device *dev, const char *company, const char *err)
+{
+    char line[200], mac[18];
+    for (int i = 0; i < 6; i++)
+        snprintf(mac + 3 * i, sizeof mac - (size_t)(3 * i), "%.2s%s", dev->id.mac + 2 * i,
+                 i < 5 ? ":" : "");
+    if (!err) {
+        snprintf(dev->base_st.customization, sizeof dev->base_st.customization, "%s", company);
+        dev->id.customized = true;
+        spa_engine_set_customized(dev->engine, true);
+        snprintf(line, sizeof line, "%s %s -- Customization %s", dev->model->name, mac, company);
+    } else {
+        snprintf(line, sizeof line, "%s %s -- Customization failed: %s", dev->model->name, mac,
+                 err);
+    }
+    io_log(dev, dev->engine, err ? 4 : 6, line);
+    spa_engine_power_up(dev->engine, now_ms());
+    spa_device_save_now(dev);
+    device_after(dev);
+}
+
+static void rc_done(void *arg, uint32_t id, const spa_xfer_result *r)
+{
+    spa_device *dev = arg;
+    char company[SPA_DEVICE_VALUE_MAX], why[80];
+    (void)id;
+    if (r->status != SPA_XFER_OK)
+        rc_finish(dev, NULL, spa_rc_xfer_error(r));
+    else if (spa_rc_apply(dev->params, r->body, r->len, company, sizeof company, why,
+                          sizeof why) < 0)
+        rc_finish(dev, NULL, why);
+    else
+        rc_finish(dev, company, NULL);
+}
+
+/* Fetch the customization ($MA etc. expanded in the URL); 0 started, -1 not. */
+static int rc_start(spa_device *dev)
+{
+    spa_macro_env env = { dev->params, &dev->id, NULL };
+    spa_buf u;
+    spa_url url;
+    spa_xfer_request rq;
+    char ua[160];
+    int rc = -1;
+    spa_buf_init(&u);
+    memset(&url, 0, sizeof url);
+    if (spa_macro_expand_env(dev->rc_url, &env, 0, &u) < 0 || !u.data ||
+        spa_url_parse(u.data, u.len, &url, NULL, NULL) != 0 || !url.host ||
+        spa_model_user_agent(dev->model, spa_engine_swver(dev->engine), dev->serial, ua,
+                             sizeof ua) < 0)
+        goto out;
+    memset(&rq, 0, sizeof rq);
+    rq.id = 0x52430001u;   /* "RC": outside the engine's ids, answered to rc_done */
+    rq.purpose = SPA_PURPOSE_RESYNC;
+    rq.method = SPA_XFER_GET;
+    rq.scheme = url.scheme;
+    rq.host = url.host;
+    rq.port = url.port;
+    rq.path = url.path;
+    rq.user_agent = ua;
+    rc = spa_device_net_start(dev->net, &rq, rc_done, dev);
+out:
+    spa_url_free(&url);
+    spa_buf_free(&u);
+    return rc;
+}
+
+const char *spa_device_customization(const spa_device *dev)
+{
+    if (dev->base_st.customization[0])
+        return dev->base_st.customization;
+    return dev->rc_url ? "Pending" : "Not Customized";
 }
 
 spa_device_sip **spa_device_sip_slot(spa_device *dev)
@@ -357,6 +440,13 @@ static void device_start(spa_device *dev, bool cold)
     dev->powered = true;
     dev->settled = false;
     spa_device_net_cancel(dev->net, dev);
+    if (dev->rc_url && !dev->base_st.customization[0]) {
+        spa_device_save_now(dev);
+        if (rc_start(dev) == 0)
+            return;   /* rc_done continues the power-up */
+        rc_finish(dev, NULL, "bad url");
+        return;
+    }
     spa_engine_power_up(dev->engine, now_ms());
     spa_device_save_now(dev);
     device_after(dev);
@@ -418,6 +508,7 @@ int spa_device_status_json(const spa_device *dev, spa_buf *out)
     rc |= json_str(out, "err", es.err);
     rc |= json_str(out, "upgerr", es.upgerr);
     rc |= json_str(out, "swver", es.swver);
+    rc |= json_str(out, "customization", spa_device_customization(dev));
     rc |= spa_buf_printf(out, ",\"synced\":%s", es.synced ? "true" : "false");
     rc |= json_u32(out, "resync_failures", es.resync_failures);
     rc |= json_u32(out, "resyncs", s->resyncs);
@@ -576,6 +667,11 @@ uint16_t spa_device_admin_port(const spa_device *dev)
 void spa_device_factory_reset(spa_device *dev)
 {
     spa_device_net_cancel(dev->net, dev);
+    /* the customization's parameters are gone with the rest: customize again
+     * at the next power-up (an RC unit) */
+    dev->base_st.customization[0] = '\0';
+    dev->id.customized = false;
+    spa_engine_set_customized(dev->engine, false);
     spa_engine_factory_reset(dev->engine, now_ms());
     device_after(dev);
 }

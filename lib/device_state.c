@@ -35,6 +35,7 @@ static const state_field fields[] = {
     SF_U32("upgrades", upgrades), SF_U32("upgrade_ok", upgrade_ok),
     SF_U32("upgrade_fail", upgrade_fail), SF_U32("reboots", reboots),
     SF_X64("upg_ident", upg_ident), SF_STR("upg_ver", upg_ver),
+    SF_STR("customization", customization),
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 

@@ -346,6 +346,7 @@ void *spa_engine_user(const spa_engine *e) { return e->user; }
 spa_params *spa_engine_params(const spa_engine *e) { return e->params; }
 const char *spa_engine_swver(const spa_engine *e) { return e->swver; }
 const spa_identity *spa_engine_identity(const spa_engine *e) { return &e->id; }
+void spa_engine_set_customized(spa_engine *e, bool customized) { e->id.customized = customized; }
 const spa_engine_stats *spa_engine_get_stats(const spa_engine *e) { return &e->stats; }
 size_t spa_engine_struct_size(void) { return sizeof(struct spa_engine); }
 

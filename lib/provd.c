@@ -501,6 +501,9 @@ static void serve_profile(spa_provd *p, const spa_provd_input *in, const spa_pro
     o.md = SPA_MD_MD5;
     o.server_url = p->cfg.server_url;
     o.server_name = p->cfg.server_name;
+    char fwurl[SPA_PROVD_STR];
+    spa_provd_firmware_url(&p->cfg, fwurl, sizeof fwurl);
+    o.firmware_url = fwurl;
     spa_buf_reset(&r->body);
     rc = spa_render_cached(p->cache, p->st, id->want_mac, &o, p->cc, &r->body, &hit, &d);
     if (rc < 0)
@@ -552,6 +555,32 @@ static void dir_identify(spa_provd *p, const char *path, spa_provd_ident *id, di
     spa_diags_free(&d);
 }
 
+/* Rc-vendor mode: a unit's customization profile, over HTTPS only. */
+static void serve_customization(spa_provd *p, const spa_provd_input *in,
+                                const spa_provd_ident *id, spa_provd_response *r)
+{
+    spa_diags d;
+    int rc;
+    if (in->proto != SPA_PROTO_HTTPS) {
+        respond(r, 403, "customization is served over https only");
+        return;
+    }
+    spa_diags_init(&d);
+    spa_buf_reset(&r->body);
+    rc = spa_rc_profile(p->st, id->want_mac, &r->body, &d);
+    if (rc < 0)
+        log_diags(id->want_mac, &d);
+    spa_diags_free(&d);
+    if (rc != 0) {
+        respond(r, rc == 1 ? 404 : 500, rc == 1 ? "unit not assigned to a company"
+                                                : "customization failed");
+        return;
+    }
+    r->status = 200;
+    r->content_type = "text/xml";
+    snprintf(r->reason, sizeof r->reason, "customization, %zu bytes", r->body.len);
+}
+
 void spa_provd_handle(spa_provd *p, const spa_provd_input *in, spa_provd_response *r)
 {
     char path[SPA_TFTP_PATH_MAX + 1], why[160], ua[200], raw[300];
@@ -592,11 +621,17 @@ void spa_provd_handle(spa_provd *p, const spa_provd_input *in, spa_provd_respons
               "%s client certificate of %s asked for the profile of %s from %s",
               proto_name(in->proto), id.mac, id.want_mac, in->peer ? in->peer : "-");
         return;
+    } else if (kind == SPA_ROUTE_STATIC && in->proto == SPA_PROTO_HTTPS &&
+               strncmp(path, "fw/", 3) == 0) {
+        respond(r, 403, "firmware is served over http and tftp only (the ATAs cannot "
+                        "upgrade over https)");
     } else if (post && kind == SPA_ROUTE_STATIC) {
         if (provd_report_post(p, in, &id, path, "report", r) == 0)
             respond(r, 200, "report stored");   /* Report_Rule upload */
     } else if (kind == SPA_ROUTE_STATIC) {
         (void)read_static(p, path, r);
+    } else if (p->cfg.mode == SPA_MODE_RC_VENDOR && id.want_mac[0]) {
+        serve_customization(p, in, &id, r);
     } else if (post && provd_report_post(p, in, &id, path, "post", r) < 0) {
         /* over Report_Max: r says 413 */
     } else if (!id.want_mac[0]) {
@@ -625,6 +660,18 @@ void spa_provd_syslog(spa_provd *p, const char *mac, const char *peer, const cha
     clean_text(text, sizeof text, line, len);
     provd_mask_pins(text);   /* a unit may log its bind URL */
     event(p, mac, SPA_EV_SYSLOG, "from %s: %s", peer ? peer : "-", text);
+    spa_upgrade_line u;
+    if (mac && mac[0] && spa_upgrade_line_parse(line, len, &u) == 1) {
+        spa_diags d;
+        if (u.success)
+            event(p, mac, SPA_EV_UPGRADE, "success %s from %s", u.version, u.url);
+        else
+            event(p, mac, SPA_EV_UPGRADE, "failure: %s", u.err);
+        spa_diags_init(&d);
+        if (u.success && spa_store_device_touch(p->st, mac, u.version, 0, &d) < 0)
+            log_diags(mac, &d);
+        spa_diags_free(&d);
+    }
 }
 
 void spa_provd_security(spa_provd *p, const char *proto, const char *peer, const char *msg)

@@ -40,7 +40,7 @@ void spa_provd_config_defaults(spa_provd_config *c)
 }
 
 typedef enum {
-    K_STR, K_PORT, K_BOOL, K_UINT, K_U64, K_UNKNOWN, K_TPL, K_TEMPLATE, K_LOG, K_LEVEL
+    K_STR, K_PORT, K_BOOL, K_UINT, K_U64, K_UNKNOWN, K_TPL, K_TEMPLATE, K_LOG, K_LEVEL, K_MODE
 } key_type;
 
 typedef struct config_key {
@@ -78,6 +78,7 @@ static const config_key keys[] = {
     KS("Log_Socket", log_socket),
     KT("Report_Max", K_U64, report_max),
     KS("Bind_Path", bind_path),         KT("Bind_Profile_Rule", K_TEMPLATE, bind_profile_rule),
+    KS("Firmware_URL", firmware_url),   KT("Mode", K_MODE, mode),
 };
 
 static const char *const level_names[] = { "err", "warning", "notice", "info", "debug" };
@@ -258,6 +259,14 @@ static int set_value(cursor *c, spa_provd_config *cfg, const config_key *k, cons
                 return 0;
             }
         return err_at(c, line, col, "%s: expected err, warning, notice, info or debug", k->name);
+    case K_MODE:
+        if (!strcasecmp(v, "provider"))
+            cfg->mode = SPA_MODE_PROVIDER;
+        else if (!strcasecmp(v, "rc-vendor"))
+            cfg->mode = SPA_MODE_RC_VENDOR;
+        else
+            return err_at(c, line, col, "%s: expected provider or rc-vendor", k->name);
+        return 0;
     }
     return -1;
 }

@@ -336,6 +336,8 @@ int spa_render_merge(spa_store *st, const char *mac, const spa_render_opts *o, s
     tv.server_url = o->server_url;
     tv.server_name = o->server_name;
     rc = expand_all(out, mc.m, &tv, dv.mac, d);
+    if (rc == 0)
+        rc = spa_render_upgrade_rule(st, &dv, mc.m, o, out, d);
 out:
     spa_store_snapshot_end(st);
     spa_device_clear(&dv);

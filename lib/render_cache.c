@@ -60,6 +60,8 @@ static uint64_t opts_digest(const spa_render_opts *o)
         h = fnv(h, e->value ? e->value : "\1", e->value ? strlen(e->value) + 1 : 1);
         h = fnv(h, &e->access, sizeof e->access);
     }
+    h = fnv(h, o->firmware_url ? o->firmware_url : "\1",
+            o->firmware_url ? strlen(o->firmware_url) + 1 : 1);
     return h;
 }
 

@@ -741,7 +741,8 @@ int spa_store_firmware_list(spa_store *st, const char *model, spa_firmware_cb cb
 
 /* ---- events ---- */
 
-static const char *const ev_names[] = { "request", "result", "syslog", "report", "security" };
+static const char *const ev_names[] = { "request", "result", "syslog", "report", "security",
+                                        "upgrade" };
 
 const char *spa_event_kind_name(spa_event_kind k)
 {

@@ -103,11 +103,55 @@ static const char m_pins_hashed[] =
     "UPDATE accounts SET pin = NULL, pin_used = 0\n"
     "  WHERE pin IS NOT NULL AND pin NOT LIKE 'sha256:%';\n";
 
+/* Firmware flows (issue 7, flow 5): per-model / per-group firmware targets
+ * with their required intermediate versions, and `upgrade` events (the
+ * events table is rebuilt: SQLite cannot change a CHECK constraint).
+ * Remote customization (flow 7): the companies a vendor-mode spaprovd
+ * customizes units for, and which unit (MAC) belongs to which company. */
+static const char m003_firmware_rc[] =
+    "CREATE TABLE fw_targets(\n"
+    "  scope INTEGER NOT NULL CHECK(scope IN (1, 2)),\n"
+    "  target TEXT NOT NULL,\n"
+    "  model TEXT NOT NULL,\n"
+    "  version TEXT NOT NULL,\n"
+    "  via TEXT NOT NULL DEFAULT '',\n"
+    "  PRIMARY KEY(scope, target, model));\n"
+    "CREATE TRIGGER groups_gone_fw AFTER DELETE ON groups BEGIN\n"
+    "  DELETE FROM fw_targets WHERE scope = 2 AND target = OLD.name;\n"
+    "END;\n"
+    "CREATE TABLE events_v3(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  time INTEGER NOT NULL,\n"
+    "  mac TEXT NOT NULL DEFAULT '',\n"
+    "  kind TEXT NOT NULL\n"
+    "    CHECK(kind IN ('request','result','syslog','report','security','upgrade')),\n"
+    "  text TEXT NOT NULL,\n"
+    "  blob BLOB);\n"
+    "INSERT INTO events_v3(id, time, mac, kind, text, blob)\n"
+    "  SELECT id, time, mac, kind, text, blob FROM events;\n"
+    "DROP TABLE events;\n"
+    "ALTER TABLE events_v3 RENAME TO events;\n"
+    "CREATE INDEX events_time ON events(time);\n"
+    "CREATE INDEX events_mac_time ON events(mac, time);\n"
+    "CREATE TABLE rc_companies(\n"
+    "  name TEXT PRIMARY KEY,\n"
+    "  domains TEXT NOT NULL DEFAULT '',\n"
+    "  dns TEXT NOT NULL DEFAULT '',\n"
+    "  url TEXT NOT NULL,\n"
+    "  created INTEGER NOT NULL);\n"
+    "CREATE TABLE rc_units(\n"
+    "  mac TEXT PRIMARY KEY CHECK(length(mac) = 12 AND mac NOT GLOB '*[^0-9a-f]*'),\n"
+    "  company TEXT NOT NULL REFERENCES rc_companies(name) ON DELETE RESTRICT,\n"
+    "  key TEXT,\n"
+    "  assigned INTEGER NOT NULL);\n"
+    "CREATE INDEX rc_units_company ON rc_units(company);\n";
+
 static const spa_migration migrations[] = {
     { 1, "initial schema", m001_initial },
     { 2, "events by device and time", m002_events_mac_time },
     { 3, "devices by previous profile directory", m_prev_path_index },
     { 4, "binding PINs hashed, with expiry", m_pins_hashed },
+    { 5, "firmware targets, upgrade events, remote customization", m003_firmware_rc },
 };
 
 const spa_migration *spa_store_migrations(size_t *n)

@@ -28,6 +28,8 @@ typedef struct cli {
     const char *scope, *target, *serial, *account, *group, *model, *access, *name,
         *number, *description, *mac, *since, *kind, *limit, *batch, *ca, *passphrase_file,
         *cn, *ip, *out, *org, *key_type, *pin, *expires;
+    const char *version, *via, *domains, *dns, *url, *key;   /* firmware, rc */
+    char static_root[SPA_PROVD_STR * 2];
     const char *pos[MAX_POS];
     int npos;
     spa_store *st;
@@ -60,6 +62,14 @@ static void usage(FILE *f)
         "  ca issue-device --batch devices.csv --out DIR   (model,mac,serial rows)\n"
         "  ca show [FILE]   a certificate (default: both roots)   ca list DIR\n"
         "    (--ca DIR: the CA, default DATA/ca; --passphrase-file: its passphrase)\n"
+        "  firmware add IMAGE [--model M --version V] | firmware list [--model M]\n"
+        "  firmware rm MODEL VERSION\n"
+        "  firmware target MODEL VERSION [--via V1,V2] [--group G] | firmware targets\n"
+        "  firmware untarget MODEL [--group G]\n"
+        "  rc company add NAME --url U [--domains D] [--dns A[,B]] [--replace]\n"
+        "  rc company list | rc company rm NAME\n"
+        "  rc assign MAC COMPANY [--key K] | rc assign --batch FILE.csv | rc unassign MAC\n"
+        "  rc list\n"
         "  spaprov --help | --version\n"
         "Data directory: ./spaprov-data unless --data. See spaprov(1).\n");
 }
@@ -76,6 +86,7 @@ static const char **opt_slot(cli *c, const char *name)
         { "key-type", offsetof(cli, key_type) },
         O(pin), O(expires),
         { "type", offsetof(cli, kind) },
+        O(via), O(domains), O(dns), O(url), O(key),
 #undef O
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
@@ -105,6 +116,8 @@ static int parse_args(cli *c, int argc, char **argv)
         else if (!strcmp(a, "secrets")) c->secrets = true;
         else if (!strcmp(a, "generic")) c->generic = true;
         else if (!strcmp(a, "all")) c->all = true;
+        else if (!strcmp(a, "version") && c->npos > 0 && i + 1 < argc)
+            c->version = argv[++i];   /* firmware add IMAGE --version V */
         else if (!strcmp(a, "version")) {
             printf("spaprov %s\n", spa_version());
             exit(0);
@@ -234,6 +247,22 @@ static int device_list(cli *c)
     return rc < 0 ? fail(c) : 0;
 }
 
+/* The device's latest upgrade results (from its syslog lines). */
+static int upgrade_row(void *ctx, const spa_event *e)
+{
+    char t[32];
+    (void)ctx;
+    time_text(e->time, t, sizeof t);
+    printf("upgrade       %s  %s\n", t, e->text);
+    return 0;
+}
+
+static void show_upgrades(cli *c, const char *mac)
+{
+    spa_event_query q = { mac, 0, SPA_EV_UPGRADE, 10 };
+    (void)spa_store_event_query(c->st, &q, upgrade_row, NULL, &c->d);
+}
+
 static int device_show(cli *c)
 {
     spa_device dv;
@@ -267,6 +296,7 @@ static int device_show(cli *c)
                dv.mac, dv.model, or_dash(dv.serial), or_dash(dv.account), or_dash(dv.group),
                spa_dev_state_name(dv.state), or_dash(dv.fw_seen), lc, or_dash(dv.path),
                or_dash(dv.prev_path), dv.key_gen, cr);
+        show_upgrades(c, dv.mac);
     }
     spa_device_clear(&dv);
     return 0;
@@ -660,6 +690,9 @@ static int cmd_render(cli *c)
         return 1;
     }
     o.overlay = ov.n ? &ov : NULL;
+    char fwurl[SPA_PROVD_STR];
+    spa_provd_firmware_url(&cfg, fwurl, sizeof fwurl);
+    o.firmware_url = fwurl;
     if (!c->decoded && isatty(STDOUT_FILENO)) {
         spa_profile_free(&ov);
         fprintf(stderr, "spaprov: render: refusing to write encrypted bytes to a terminal "
@@ -797,8 +830,8 @@ static int cmd_events(cli *c)
     }
     if (c->kind) {
         if (spa_event_kind_parse(c->kind, &k) < 0) {
-            fprintf(stderr, "spaprov: --type: '%s' is not request, result, syslog, report or "
-                            "security\n", c->kind);
+            fprintf(stderr, "spaprov: --type: '%s' is not request, result, syslog, report, "
+                            "security or upgrade\n", c->kind);
             return 2;
         }
         q.kind = (int)k;
@@ -1105,6 +1138,219 @@ static int cmd_ca(cli *c, const char *data_dir)
     return rc;
 }
 
+/* ---- firmware ------------------------------------------------------------ */
+
+static int firmware_row(void *ctx, const spa_firmware *f)
+{
+    list_ctx *l = ctx;
+    char t[32];
+    time_text(f->added, t, sizeof t);
+    if (l->c->json) {
+        if (l->n)
+            putchar(',');
+        putchar('{');
+        json_kv("model", f->model, true);
+        json_kv("version", f->version, true);
+        json_kv("path", f->path, true);
+        json_kv("sha256", f->sha256, true);
+        json_kv("added", t, true);
+        printf("\"size\":%lld}", (long long)f->size);
+    } else {
+        printf("%-8s  %-12s  %10lld  %.16s  %s\n", f->model, f->version, (long long)f->size,
+               f->sha256, f->path);
+    }
+    l->n++;
+    return 0;
+}
+
+static int fw_target_row(void *ctx, const spa_fw_target *t)
+{
+    list_ctx *l = ctx;
+    if (l->c->json) {
+        if (l->n)
+            putchar(',');
+        putchar('{');
+        json_kv("scope", spa_scope_name(t->scope), true);
+        json_kv("target", t->target, true);
+        json_kv("model", t->model, true);
+        json_kv("version", t->version, true);
+        json_kv("via", t->via, false);
+        putchar('}');
+    } else {
+        printf("%-6s  %-12s  %-8s  %-12s  via %s\n", spa_scope_name(t->scope), t->target,
+               t->model, t->version, or_dash(t->via));
+    }
+    l->n++;
+    return 0;
+}
+
+static int firmware_list(cli *c, bool targets)
+{
+    list_ctx l = { c, 0 };
+    int rc;
+    if (c->json)
+        putchar('[');
+    rc = targets ? spa_store_fw_target_list(c->st, fw_target_row, &l, &c->d)
+                 : spa_store_firmware_list(c->st, c->model, firmware_row, &l, &c->d);
+    if (c->json)
+        puts("]");
+    return rc < 0 ? fail(c) : 0;
+}
+
+static int cmd_firmware(cli *c)
+{
+    const char *sub = c->npos > 1 ? c->pos[1] : "";
+    spa_scope sc = c->group ? SPA_SCOPE_GROUP : SPA_SCOPE_MODEL;
+    char ver[64];
+    int rc;
+    if (!strcmp(sub, "add")) {
+        if (need(c, 3, "firmware add IMAGE [--model M --version V]") < 0)
+            return 2;
+        if (spa_provd_firmware_add(c->st, c->static_root, c->pos[2], c->model, c->version, ver,
+                                   sizeof ver, &c->d) < 0)
+            return fail(c);
+        spa_diags_print(&c->d, stderr);
+        printf("added %s\n", ver);
+        return 0;
+    }
+    if (!strcmp(sub, "list") || !strcmp(sub, "targets"))
+        return need(c, 2, "firmware list|targets") < 0 ? 2 : firmware_list(c, sub[0] == 't');
+    if (!strcmp(sub, "rm")) {
+        if (need(c, 4, "firmware rm MODEL VERSION") < 0)
+            return 2;
+        rc = spa_provd_firmware_remove(c->st, c->static_root, c->pos[2], c->pos[3], &c->d);
+        spa_diags_print(&c->d, stderr);
+        return rc < 0 ? 1 : rc == 1 ? not_found("firmware", c->pos[3]) : 0;
+    }
+    if (!strcmp(sub, "target")) {
+        if (need(c, 4, "firmware target MODEL VERSION [--via V1,V2] [--group G]") < 0)
+            return 2;
+        return spa_store_fw_target_set(c->st, sc, c->group, c->pos[2], c->pos[3], c->via,
+                                       &c->d) < 0 ? fail(c) : 0;
+    }
+    if (!strcmp(sub, "untarget")) {
+        if (need(c, 3, "firmware untarget MODEL [--group G]") < 0)
+            return 2;
+        rc = spa_store_fw_target_unset(c->st, sc, c->group, c->pos[2], &c->d);
+        return rc < 0 ? fail(c) : rc == 1 ? not_found("firmware target", c->pos[2]) : 0;
+    }
+    fprintf(stderr, "spaprov: firmware: expected add, list, rm, target, targets or untarget\n");
+    return 2;
+}
+
+/* ---- remote customization (vendor mode) ------------------------------------ */
+
+static int company_row(void *ctx, const spa_rc_company *co)
+{
+    list_ctx *l = ctx;
+    if (l->c->json) {
+        if (l->n)
+            putchar(',');
+        putchar('{');
+        json_kv("name", co->name, true);
+        json_kv("domains", co->domains, true);
+        json_kv("dns", co->dns, true);
+        json_kv("url", co->url, false);
+        putchar('}');
+    } else {
+        printf("%-16s  domains %s  dns %s  url %s\n", co->name, or_dash(co->domains),
+               or_dash(co->dns), co->url);
+    }
+    l->n++;
+    return 0;
+}
+
+static int unit_row(void *ctx, const char *mac, const char *company, bool has_key)
+{
+    list_ctx *l = ctx;
+    if (l->c->json) {
+        if (l->n)
+            putchar(',');
+        putchar('{');
+        json_kv("mac", mac, true);
+        json_kv("company", company, true);
+        printf("\"key\":%s}", has_key ? "true" : "false");
+    } else {
+        printf("%s  %s%s\n", mac, company, has_key ? "  (key set)" : "");
+    }
+    l->n++;
+    return 0;
+}
+
+static int rc_list(cli *c, bool companies)
+{
+    list_ctx l = { c, 0 };
+    int rc;
+    if (c->json)
+        putchar('[');
+    rc = companies ? spa_store_rc_company_list(c->st, company_row, &l, &c->d)
+                   : spa_store_rc_unit_list(c->st, NULL, unit_row, &l, &c->d);
+    if (c->json)
+        puts("]");
+    return rc < 0 ? fail(c) : 0;
+}
+
+static int rc_company(cli *c)
+{
+    const char *sub = c->npos > 2 ? c->pos[2] : "";
+    int rc;
+    if (!strcmp(sub, "add")) {
+        if (need(c, 4, "rc company add NAME --url U [--domains D] [--dns A[,B]] [--replace]") < 0)
+            return 2;
+        return spa_store_rc_company_add(c->st, c->pos[3], c->domains, c->dns, c->url, c->replace,
+                                        &c->d) < 0 ? fail(c) : 0;
+    }
+    if (!strcmp(sub, "list"))
+        return rc_list(c, true);
+    if (!strcmp(sub, "rm")) {
+        if (need(c, 4, "rc company rm NAME") < 0)
+            return 2;
+        rc = spa_store_rc_company_remove(c->st, c->pos[3], &c->d);
+        return rc < 0 ? fail(c) : rc == 1 ? not_found("company", c->pos[3]) : 0;
+    }
+    fprintf(stderr, "spaprov: rc company: expected add, list or rm\n");
+    return 2;
+}
+
+static int cmd_rc(cli *c)
+{
+    const char *sub = c->npos > 1 ? c->pos[1] : "";
+    spa_buf b;
+    long n;
+    int rc;
+    if (!strcmp(sub, "company"))
+        return rc_company(c);
+    if (!strcmp(sub, "list"))
+        return rc_list(c, false);
+    if (!strcmp(sub, "assign") && c->batch) {
+        if (need(c, 2, "rc assign --batch FILE.csv") < 0)
+            return 2;
+        spa_buf_init(&b);
+        n = spa_read_file(c->batch, &b, &c->d) < 0 ? -1
+            : spa_store_rc_assign_csv(c->st, b.data, b.len, c->batch, &c->d);
+        if (b.data)
+            memset(b.data, 0, b.len);   /* the file may hold keys */
+        spa_buf_free(&b);
+        if (n < 0)
+            return fail(c);
+        printf("assigned %ld\n", n);
+        return 0;
+    }
+    if (!strcmp(sub, "assign")) {
+        if (need(c, 4, "rc assign MAC COMPANY [--key K]") < 0)
+            return 2;
+        return spa_store_rc_assign(c->st, c->pos[2], c->pos[3], c->key, &c->d) < 0 ? fail(c) : 0;
+    }
+    if (!strcmp(sub, "unassign")) {
+        if (need(c, 3, "rc unassign MAC") < 0)
+            return 2;
+        rc = spa_store_rc_unassign(c->st, c->pos[2], &c->d);
+        return rc < 0 ? fail(c) : rc == 1 ? not_found("unit", c->pos[2]) : 0;
+    }
+    fprintf(stderr, "spaprov: rc: expected company, assign, unassign or list\n");
+    return 2;
+}
+
 static int dispatch(cli *c)
 {
     const char *cmd = c->pos[0];
@@ -1120,6 +1366,10 @@ static int dispatch(cli *c)
         return cmd_render(c);
     if (!strcmp(cmd, "events"))
         return cmd_events(c);
+    if (!strcmp(cmd, "firmware"))
+        return cmd_firmware(c);
+    if (!strcmp(cmd, "rc"))
+        return cmd_rc(c);
     fprintf(stderr, "spaprov: unknown command '%s'\n", cmd);
     usage(stderr);
     return 2;
@@ -1143,13 +1393,14 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (!c.data) {
+    {
         spa_provd_config cfg;
         if (spa_provd_config_load(&cfg, c.config, &c.d) < 0)
             return fail(&c);
+        if (c.data)
+            snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", c.data);
         snprintf(db, sizeof db, "%s", cfg.data_dir);
-    } else {
-        snprintf(db, sizeof db, "%s", c.data);
+        spa_provd_static_root(&cfg, c.static_root, sizeof c.static_root);
     }
     if (!strcmp(c.pos[0], "ca")) {
         rc = cmd_ca(&c, db);

@@ -40,6 +40,7 @@ static void usage(FILE *f)
         "  --syslog HOST:PORT       send log lines here instead of Syslog_/Debug_Server\n"
         "  --http ADDR:PORT         admin web server (default 127.0.0.1:0)\n"
         "  --sip ADDR:PORT          SIP NOTIFY listener, UDP (docs/sip.md)\n"
+        "  --rc URL                 remote-customized unit: get the customization there first\n"
         "  --once                   one power-up resync (+ upgrade), JSON outcome, exit 0/1\n"
         "  --timeout SECONDS        --once: give up after this long (default 300)\n"
         "  --seed N                 random seed (deterministic jitter)\n"
@@ -65,6 +66,7 @@ static const struct option longopts[] = {
     { "syslog", required_argument, NULL, 'L' },
     { "http", required_argument, NULL, 'h' },
     { "sip", required_argument, NULL, 'P' },
+    { "rc", required_argument, NULL, 'U' },
     { "once", no_argument, NULL, '1' },
     { "timeout", required_argument, NULL, 't' },
     { "seed", required_argument, NULL, 'r' },
@@ -110,6 +112,7 @@ static int parse_args(int argc, char **argv, args *a)
         case 'L': a->dev.syslog = optarg; break;
         case 'h': a->http = optarg; break;
         case 'P': a->sip = optarg; break;
+        case 'U': a->dev.rc_url = optarg; break;
         case '1': a->once = 1; break;
         case 'v': a->dev.verbose = true; break;
         case 't':

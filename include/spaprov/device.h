@@ -34,6 +34,7 @@ typedef struct spa_device_state {
     uint32_t reboots;
     uint64_t upg_ident;                 /* engine flash: last Upgrade_Rule image (0 = none) */
     char upg_ver[SPA_DEVICE_VALUE_MAX]; /* engine flash: the version it installed */
+    char customization[SPA_DEVICE_VALUE_MAX]; /* RC: the company name ("" = none yet) */
 } spa_device_state;
 
 /* Parse a state file ("key=value" lines, '#' comments). Unknown keys are
@@ -125,6 +126,7 @@ typedef struct spa_device_opts {
     bool verbose;             /* engine log lines also to stderr (never secrets) */
     bool no_start_delay;      /* first power-up resync at once (for --once) */
     uint64_t seed;            /* random seed (0: from the clock and MAC) */
+    const char *rc_url;       /* remote-customization unit: the vendor's URL ($MA expands), or NULL */
 } spa_device_opts;
 
 typedef struct spa_device spa_device;
@@ -155,6 +157,22 @@ int spa_device_config_xml(const spa_device *dev, spa_buf *out);
 bool spa_device_succeeded(const spa_device *dev);
 /* Save the state directory now; 0 or -1 (the reason goes to stderr). */
 int spa_device_save_now(spa_device *dev);
+/* Customization as the unit's info page shows it: "Not Customized" (a
+ * normal unit), "Pending" (an RC unit before its customization), or the
+ * company name. */
+const char *spa_device_customization(const spa_device *dev);
+
+/* ---- remote customization (lib/device_rc.c) ---------------------------------- */
+
+/* Apply a customization profile (plain XML from the vendor's server) to p:
+ * its <Customization> element is the company name (into company[n]); every
+ * other element is a parameter, applied atomically. 0, or -1 with a reason
+ * in why[whyn] (nothing applied). */
+int spa_rc_apply(spa_params *p, const void *body, size_t len, char *company, size_t n,
+                 char *why, size_t whyn);
+/* The $ERR-style text of a failed transfer ("file not found", "http_get failed"...). */
+const char *spa_rc_xfer_error(const spa_xfer_result *r);
+
 /* The engine (for status and explicit requests). */
 spa_engine *spa_device_engine(const spa_device *dev);
 /* The device's parameter store and event loop (for its SIP listener, web pages). */

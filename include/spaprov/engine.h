@@ -240,6 +240,8 @@ void spa_engine_factory_reset(spa_engine *e, int64_t now);
 
 /* The unit's identity as the engine's macros see it ($SWVER = running firmware). */
 const spa_identity *spa_engine_identity(const spa_engine *e);
+/* The unit became (or stopped being) customized: $ISCUST (remote customization). */
+void spa_engine_set_customized(spa_engine *e, bool customized);
 /* Running firmware version ($SWVER). */
 const char *spa_engine_swver(const spa_engine *e);
 /* Counters. */

@@ -29,6 +29,12 @@ typedef enum {
     SPA_UNKNOWN_REGISTER     /* add the device (model from cert/UA) and serve it */
 } spa_unknown_policy;
 
+/* What the server is for (setting Mode). */
+typedef enum {
+    SPA_MODE_PROVIDER = 0,   /* a service provider's server: per-device profiles */
+    SPA_MODE_RC_VENDOR       /* the vendor's remote-customization server (docs/flows-firmware-rc.md) */
+} spa_provd_mode;
+
 #define SPA_PROVD_STR 512
 
 /* Where spaprovd's own log lines go (docs/spaprovd.md "Logging"). */
@@ -80,6 +86,8 @@ typedef struct spa_provd_config {
     uint64_t report_max;               /* HTTP POST body cap (reports, --post); 413 above */
     char bind_path[256];               /* retail binding route ("bind"; "" = off) */
     char bind_profile_rule[SPA_PROVD_STR]; /* Profile_Rule a binding answer adds (templates) */
+    char firmware_url[SPA_PROVD_STR];  /* base URL of generated Upgrade_Rules ("" = derived) */
+    spa_provd_mode mode;
 } spa_provd_config;
 
 /* Fill c with the zero-configuration defaults (docs/spaprovd.md). */
@@ -262,6 +270,45 @@ int spa_provd_priv_chown_data(const spa_provd_priv *pv, const char *data_dir, sp
 /* Drop to the user for good (supplementary groups, gid, uid: real, effective
  * and saved) and verify root cannot be regained. 0 or -1. */
 int spa_provd_priv_drop(const spa_provd_priv *pv, spa_diags *d);
+
+/* ---- firmware (lib/provd_firmware.c) ---------------------------------- */
+
+/* The static root of a configuration (static_root, else data_dir/files). */
+void spa_provd_static_root(const spa_provd_config *c, char *out, size_t n);
+/* Base URL of firmware images in generated Upgrade_Rules: Firmware_URL, else
+ * http://HTTP_Address:HTTP_Port, else tftp://TFTP_Address:TFTP_Port, else
+ * "" (never https: the ATAs cannot upgrade over it). */
+void spa_provd_firmware_url(const spa_provd_config *c, char *out, size_t n);
+/* `spaprov firmware add`: read the image at path; an spc --firmware image
+ * gives model and version (model/version, when not NULL, must then agree);
+ * any other file needs both. Copies it to STATIC_ROOT/fw/MODEL/VER.bin
+ * (never over another file) and records it. The chosen version goes to
+ * ver[vn] (may be NULL). 0 or -1 with diagnostics; nothing left on error. */
+int spa_provd_firmware_add(spa_store *st, const char *static_root, const char *path,
+                           const char *model, const char *version, char *ver, size_t vn,
+                           spa_diags *d);
+/* `spaprov firmware rm`: forget the image and delete its staged file. 0, 1, -1. */
+int spa_provd_firmware_remove(spa_store *st, const char *static_root, const char *model,
+                              const char *version, spa_diags *d);
+
+/* An upgrade result found in a device's syslog line (the default
+ * Log_Upgrade_Success_Msg / Log_Upgrade_Failure_Msg texts). */
+typedef struct spa_upgrade_line {
+    bool success;
+    char version[33];     /* success: the version installed ($ERR) */
+    char url[256];        /* success: the image URL */
+    char err[128];        /* failure: $ERR */
+} spa_upgrade_line;
+/* Parse one syslog line; 1 when it reports an upgrade result, 0 (out zeroed) when not. */
+int spa_upgrade_line_parse(const char *line, size_t len, spa_upgrade_line *out);
+
+/* ---- remote customization (lib/provd_rc.c) ----------------------------- */
+
+/* The customization profile of a unit assigned to a company, as plain XML:
+ * <Customization> (the company name the unit shows), Restricted_Access_Domains,
+ * Primary_DNS/Secondary_DNS and Profile_Rule ([--key K] URL when a key was
+ * assigned). 0, 1 unit not assigned, -1 error. */
+int spa_rc_profile(spa_store *st, const char *mac, spa_buf *out, spa_diags *d);
 
 /* ---- the network side (lib/provd_net.c) ------------------------------- */
 

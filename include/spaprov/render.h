@@ -63,6 +63,7 @@ typedef struct spa_render_opts {
                                           (templates allowed; SEC-PRV's GPP_A, GPP_B,
                                           Profile_Rule); NULL = none */
     bool overlay_only;      /* the profile is the overlay alone (the SEC-PRV-1 profile) */
+    const char *firmware_url;  /* base of generated Upgrade_Rule URLs ("http://h:p"; NULL = none) */
 } spa_render_opts;
 
 /* The merged, template-expanded profile of a device, in scope order.
@@ -77,6 +78,26 @@ void spa_render_profile_free(struct spa_profile *p);
  * out. cc may be NULL. 0, 1 no such device, -1 error. */
 int spa_render_device(spa_store *st, const char *mac, const spa_render_opts *o,
                       spa_crypt_ctx *cc, spa_buf *out, spa_diags *d);
+
+/* ---- generated Upgrade_Rule (lib/render_upgrade.c, docs/spaprovd.md) ---- */
+
+/* Write version as a rule operand into out[n]: "5.1.12", or "7.5.2b" for
+ * 7.5.2(b). -1 when it is not a version or its suffix starts with a digit
+ * (the rule language cannot write that unquoted). */
+int spa_fwver_rule_text(const char *version, char *out, size_t n);
+/* The Upgrade_Rule text for reaching target through the comma list via
+ * (ascending, below target): "( $SWVER lt V1 )? BASE/fw/M/V1.bin | ...
+ * | ( $SWVER ne T )? BASE/fw/M/T.bin". Steps below limit (NULL/"" = none)
+ * are left out, each with a warning naming device. Appends to out; returns
+ * the number of steps written (0 = no rule), or -1. */
+int spa_upgrade_rule_text(const char *model, const char *version, const char *via,
+                          const char *limit, const char *base_url, const char *device,
+                          spa_buf *out, spa_diags *d);
+/* During a merge: when a firmware target applies to the device (its group's,
+ * else its model's) and no scope set Upgrade_Rule, put the generated rule
+ * into out. 0 or -1. */
+int spa_render_upgrade_rule(spa_store *st, const spa_device *dv, const struct spa_model *m,
+                            const spa_render_opts *o, struct spa_profile *out, spa_diags *d);
 
 /* ---- cache ---- */
 

@@ -308,12 +308,102 @@ typedef int (*spa_firmware_cb)(void *ctx, const spa_firmware *f);
 int spa_store_firmware_list(spa_store *st, const char *model, spa_firmware_cb cb, void *ctx,
                             spa_diags *d);
 
+/* ---- firmware targets (lib/store_firmware.c) ---- */
+
+/* The path of an image under the static root, "fw/MODEL/VERSION.bin"
+ * (characters other than letters, digits, '.', '-' and '_' in the version
+ * become '_'). 0, or -1 when it does not fit in n. */
+int spa_firmware_rel_path(const char *model, const char *version, char *out, size_t n);
+/* One recorded image. 0 found, 1 not found, -1 error. */
+int spa_store_firmware_get(spa_store *st, const char *model, const char *version,
+                           spa_firmware *out, spa_diags *d);
+/* Forget an image; refused while a firmware target names it (as target or
+ * intermediate). The file itself is the caller's. 0, 1 not found, -1. */
+int spa_store_firmware_remove(spa_store *st, const char *model, const char *version,
+                              spa_diags *d);
+
+/* What the devices of a model (scope MODEL, target = the model) or of one
+ * group's devices of a model (scope GROUP, target = the group) should run,
+ * and the versions they must pass through on the way (oldest first). */
+typedef struct spa_fw_target {
+    spa_scope scope;      /* SPA_SCOPE_MODEL or SPA_SCOPE_GROUP */
+    char *target;         /* model or group name */
+    char *model;
+    char *version;
+    char *via;            /* "V1,V2" ("" = none) */
+} spa_fw_target;
+/* Free a target's strings (not the struct). */
+void spa_fw_target_clear(spa_fw_target *t);
+/* Set the target of (scope, target) for model: version and every via
+ * version must be recorded images of the model, the via versions strictly
+ * ascending and below version, and each writable in a rule ($SWVER lt V:
+ * no suffix, or one starting with a letter). Bumps the scope row. 0 or -1. */
+int spa_store_fw_target_set(spa_store *st, spa_scope scope, const char *target,
+                            const char *model, const char *version, const char *via,
+                            spa_diags *d);
+/* Remove a target. 0, 1 not set, -1. */
+int spa_store_fw_target_unset(spa_store *st, spa_scope scope, const char *target,
+                              const char *model, spa_diags *d);
+typedef int (*spa_fw_target_cb)(void *ctx, const spa_fw_target *t);
+/* Every target, model scope first, by target and model. 0, -1 or cb's value. */
+int spa_store_fw_target_list(spa_store *st, spa_fw_target_cb cb, void *ctx, spa_diags *d);
+/* The target that applies to a device of model in group (NULL = none): the
+ * group's, else the model's. 0 found, 1 none, -1 error. */
+int spa_store_fw_target_for(spa_store *st, const char *model, const char *group,
+                            spa_fw_target *out, spa_diags *d);
+
+/* ---- remote customization (lib/store_rc.c; a vendor-mode spaprovd) ---- */
+typedef struct spa_rc_company {
+    char *name;           /* shown by the unit as its Customization */
+    char *domains;        /* Restricted_Access_Domains value ("" = unrestricted) */
+    char *dns;            /* "PRIMARY[,SECONDARY]" ("" = none) */
+    char *url;            /* the company's Profile_Rule URL */
+    int64_t created;
+} spa_rc_company;
+/* Free a company's strings (not the struct). */
+void spa_rc_company_clear(spa_rc_company *c);
+/* Record a company (replace = update an existing one). domains: up to five
+ * names; dns: one or two IPv4 addresses; url: a valid Profile_Rule URL. 0 or -1. */
+int spa_store_rc_company_add(spa_store *st, const char *name, const char *domains,
+                             const char *dns, const char *url, bool replace, spa_diags *d);
+/* Remove a company; refused while units are assigned to it. 0, 1, -1. */
+int spa_store_rc_company_remove(spa_store *st, const char *name, spa_diags *d);
+/* 0 found, 1 not found, -1. */
+int spa_store_rc_company_get(spa_store *st, const char *name, spa_rc_company *out,
+                             spa_diags *d);
+typedef int (*spa_rc_company_cb)(void *ctx, const spa_rc_company *c);
+/* Companies by name. 0, -1 or cb's value. */
+int spa_store_rc_company_list(spa_store *st, spa_rc_company_cb cb, void *ctx, spa_diags *d);
+/* Assign a unit to a company (reassigning is allowed). key (secret, may be
+ * NULL) is the company's profile key for this unit: the customization's
+ * Profile_Rule then carries [--key KEY]. 0 or -1. */
+int spa_store_rc_assign(spa_store *st, const char *mac, const char *company, const char *key,
+                        spa_diags *d);
+/* Assign from CSV "mac,company[,key]" (header optional): checked whole
+ * first (file:line:col errors, nothing written), then one transaction.
+ * Returns the count, or -1. */
+long spa_store_rc_assign_csv(spa_store *st, const char *csv, size_t len, const char *file,
+                             spa_diags *d);
+/* Forget a unit's assignment. 0, 1 not assigned, -1. */
+int spa_store_rc_unassign(spa_store *st, const char *mac, spa_diags *d);
+/* The company of a unit; *key (may be NULL) gets a copy of its key only with
+ * SPA_STORE_SECRETS (free it with spa_secret_free). 0, 1 not assigned, -1. */
+int spa_store_rc_unit(spa_store *st, const char *mac, unsigned flags, spa_rc_company *out,
+                      char **key, spa_diags *d);
+typedef int (*spa_rc_unit_cb)(void *ctx, const char *mac, const char *company, bool has_key);
+/* Assigned units by MAC (company NULL = all). 0, -1 or cb's value. */
+int spa_store_rc_unit_list(spa_store *st, const char *company, spa_rc_unit_cb cb, void *ctx,
+                           spa_diags *d);
+/* Wipe and free a secret string (NULL is fine). */
+void spa_secret_free(char *s);
+
 /* ---- events ---- */
 typedef enum {
     SPA_EV_REQUEST = 0, SPA_EV_RESULT, SPA_EV_SYSLOG, SPA_EV_REPORT, SPA_EV_SECURITY,
+    SPA_EV_UPGRADE,        /* an upgrade result parsed from the device's syslog line */
     SPA_EV_COUNT
 } spa_event_kind;
-/* "request", "result", "syslog", "report", "security". */
+/* "request", "result", "syslog", "report", "security", "upgrade". */
 const char *spa_event_kind_name(spa_event_kind k);
 /* Parse an event kind name; 0 or -1. */
 int spa_event_kind_parse(const char *s, spa_event_kind *out);

@@ -19,6 +19,8 @@ static void normalise(spa_device_state *st)
     memset(st->last_err + n, 0, sizeof st->last_err - n);
     n = strlen(st->upg_ver);
     memset(st->upg_ver + n, 0, sizeof st->upg_ver - n);
+    n = strlen(st->customization);
+    memset(st->customization + n, 0, sizeof st->customization - n);
 }
 
 static void check_state(const char *text, size_t size)
@@ -26,7 +28,7 @@ static void check_state(const char *text, size_t size)
     spa_device_state st, again, before;
     spa_diags d;
     memset(&st, 0x5a, sizeof st);
-    st.swver[0] = st.last_err[0] = st.upg_ver[0] = '\0';
+    st.swver[0] = st.last_err[0] = st.upg_ver[0] = st.customization[0] = '\0';
     before = st;
     spa_diags_init(&d);
     if (spa_device_state_parse(text, size, "fuzz", &st, &d) == 0) {

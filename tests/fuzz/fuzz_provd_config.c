@@ -38,7 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_str(c.server_url, sizeof c.server_url);
     check_str(c.tftp_address, sizeof c.tftp_address);
     check_str(c.bootstrap_file, sizeof c.bootstrap_file);
-    if (c.unknown > SPA_UNKNOWN_REGISTER)
+    check_str(c.firmware_url, sizeof c.firmware_url);
+    if (c.unknown > SPA_UNKNOWN_REGISTER || c.mode > SPA_MODE_RC_VENDOR)
         abort();
     spa_diags_free(&d);
     return 0;
