@@ -577,6 +577,13 @@ int spa_device_request_report(spa_device *dev)
     return rc;
 }
 
+void spa_device_config_changed(spa_device *dev)
+{
+    spa_engine_config_changed(dev->engine);
+    spa_device_save_now(dev);
+    device_after(dev);
+}
+
 spa_params *spa_device_params(const spa_device *dev)
 {
     return dev->params;
@@ -626,6 +633,8 @@ static void admin_handler(spa_http_req *rq, void *arg)
     spa_device *dev = arg;
     const char *path = spa_http_req_path(rq);
     spa_buf b;
+    if (spa_device_web_page(dev, rq))
+        return;   /* config pages and logins: device_web.c */
     spa_buf_init(&b);
     if (strcmp(path, "/admin/resync") == 0) {
         admin_request(dev, rq, false);

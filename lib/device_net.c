@@ -13,6 +13,7 @@
 #include <event2/event.h>
 #include "spaprov/device.h"
 #include "spaprov/http.h"
+#include "spaprov/rule.h"
 #include "spaprov/syslog.h"
 #include "spaprov/tftp.h"
 #include "spaprov/tls.h"
@@ -142,6 +143,26 @@ void spa_device_net_free(spa_device_net *n)
     free(n);
 }
 
+/* ---- addresses ---------------------------------------------------------------------- */
+
+static socklen_t addr_len(const struct sockaddr_storage *a)
+{
+    return a->ss_family == AF_INET6 ? (socklen_t)sizeof(struct sockaddr_in6)
+                                    : (socklen_t)sizeof(struct sockaddr_in);
+}
+
+/* The address as $SERVIP shows it ("127.0.0.1", "::1"); "" when unknown. */
+static void addr_text(const struct sockaddr_storage *a, char *out, size_t n)
+{
+    const void *src = a->ss_family == AF_INET6
+                          ? (const void *)&((const struct sockaddr_in6 *)(const void *)a)->sin6_addr
+                          : (const void *)&((const struct sockaddr_in *)(const void *)a)->sin_addr;
+    out[0] = '\0';
+    if ((a->ss_family != AF_INET && a->ss_family != AF_INET6) ||
+        !inet_ntop(a->ss_family, src, out, (socklen_t)n))
+        out[0] = '\0';
+}
+
 /* ---- completion -------------------------------------------------------------------- */
 
 /* Report r to the owner and forget x (unlinked first: the owner may start
@@ -150,10 +171,7 @@ static void xfer_finish(net_xfer *x, spa_xfer_result *r)
 {
     char ip[INET6_ADDRSTRLEN] = "";
     if (!r->servip && x->cur < x->naddrs) {
-        const struct sockaddr_storage *a = &x->addrs[x->cur];
-        if (a->ss_family == AF_INET)
-            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)a)->sin_addr, ip,
-                      sizeof ip);
+        addr_text(&x->addrs[x->cur], ip, sizeof ip);
         if (ip[0])
             r->servip = ip;
     }
@@ -187,14 +205,22 @@ static int xfer_fail_later(net_xfer *x, spa_xfer_status st)
 
 /* ---- name resolution ------------------------------------------------------------------ */
 
+/* Addresses of host ("1.2.3.4", "::1", a --hosts name, a DNS name: IPv4
+ * and IPv6, in the resolver's order) with port set. */
 static size_t resolve(spa_device_net *n, const char *host, uint16_t port,
                       struct sockaddr_storage *out, size_t max)
 {
     struct sockaddr_in *sin = (struct sockaddr_in *)(void *)out;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)(void *)out;
     memset(out, 0, sizeof *out);
     if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
         sin->sin_family = AF_INET;
         sin->sin_port = htons(port);
+        return 1;
+    }
+    if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons(port);
         return 1;
     }
     if (n->hosts) {
@@ -204,17 +230,21 @@ static size_t resolve(spa_device_net *n, const char *host, uint16_t port,
     }
     struct addrinfo hints, *res = NULL;
     memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_INET;
+    hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_DGRAM;
     if (getaddrinfo(host, NULL, &hints, &res) != 0)
         return 0;
     size_t k = 0;
     for (struct addrinfo *ai = res; ai && k < max; ai = ai->ai_next) {
-        if (ai->ai_family != AF_INET || ai->ai_addrlen > sizeof out[k])
+        if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+            ai->ai_addrlen > sizeof out[k])
             continue;
         memset(&out[k], 0, sizeof out[k]);
         memcpy(&out[k], ai->ai_addr, ai->ai_addrlen);
-        ((struct sockaddr_in *)(void *)&out[k])->sin_port = htons(port);
+        if (ai->ai_family == AF_INET6)
+            ((struct sockaddr_in6 *)(void *)&out[k])->sin6_port = htons(port);
+        else
+            ((struct sockaddr_in *)(void *)&out[k])->sin_port = htons(port);
         k++;
     }
     freeaddrinfo(res);
@@ -259,10 +289,10 @@ static int tftp_try(net_xfer *x)
     o.mode = SPA_TFTP_OCTET;
     o.timing = x->net->tftp;
     if (x->method == SPA_XFER_PUT)
-        x->top = spa_tftp_put(x->net->base, sa, sizeof(struct sockaddr_in), x->path, x->body,
+        x->top = spa_tftp_put(x->net->base, sa, addr_len(&x->addrs[x->cur]), x->path, x->body,
                               x->body_len, &o, tftp_done, x);
     else
-        x->top = spa_tftp_get(x->net->base, sa, sizeof(struct sockaddr_in), x->path, &o,
+        x->top = spa_tftp_get(x->net->base, sa, addr_len(&x->addrs[x->cur]), x->path, &o,
                               tftp_done, x);
     return x->top ? 0 : -1;
 }
@@ -280,6 +310,9 @@ static spa_xfer_status http_status(const spa_http_result *hr)
     case SPA_HTTP_ETIMEOUT: return SPA_XFER_TIMEOUT;
     case SPA_HTTP_ETLS: return SPA_XFER_TLS_FAILED;
     case SPA_HTTP_ETOOLARGE: return SPA_XFER_TOO_LARGE;
+    /* connected, then reset or garbage: the transfer failed, not the connect */
+    case SPA_HTTP_ERESET:
+    case SPA_HTTP_EPROTO: return SPA_XFER_HTTP_ERROR;
     default: return SPA_XFER_CONNECT_FAILED;
     }
 }
@@ -297,9 +330,8 @@ static void http_done(const spa_http_result *hr, void *arg)
         r.body = hr->body.data;
         r.len = hr->body.len;
     }
-    if (hr->peer.ss_family == AF_INET &&
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)&hr->peer)->sin_addr, ip,
-                  sizeof ip))
+    addr_text(&hr->peer, ip, sizeof ip);
+    if (ip[0])
         r.servip = ip;
     x->naddrs = 0;
     xfer_finish(x, &r);
@@ -312,8 +344,7 @@ static int http_begin(net_xfer *x)
     int rc = -1;
     spa_buf_init(&url);
     spa_buf_init(&uah);
-    if (spa_buf_printf(&url, "%s://%s:%u%s", x->scheme == SPA_SCHEME_HTTPS ? "https" : "http",
-                       x->host, (unsigned)x->port, x->path) < 0 ||
+    if (spa_url_format(&url, x->scheme, x->host, x->port, x->path) < 0 ||
         spa_buf_printf(&uah, "User-Agent: %s", x->ua) < 0)
         goto out;
     const char *headers[] = { uah.data, NULL };
@@ -346,10 +377,17 @@ static int copy_request(net_xfer *x, const spa_xfer_request *rq)
     x->method = rq->method;
     x->scheme = rq->scheme;
     x->port = (uint16_t)rq->port;
-    /* the engine already split a DHCP option 66 "host:port" */
+    /* the engine already split a DHCP option 66 "host:port"; an IPv6
+     * literal may come as "[::1]": kept bare (URLs add the brackets) */
+    const char *h = rq->host;
+    if (hn >= 2 && h[0] == '[' && h[hn - 1] == ']') {
+        h++;
+        hn -= 2;
+    }
     if (hn == 0 || hn >= sizeof x->host)
         return -1;
-    memcpy(x->host, rq->host, hn + 1);
+    memcpy(x->host, h, hn);
+    x->host[hn] = '\0';
     x->path = strdup(rq->path ? rq->path : "/");
     x->ua = strdup(rq->user_agent ? rq->user_agent : "");
     x->ctype = rq->content_type ? strdup(rq->content_type) : NULL;
@@ -419,7 +457,7 @@ static spa_syslog_sender *sender_for(spa_device_net *n, const char *dest)
         }
     if (n->senders[slot].s)
         spa_syslog_sender_free(n->senders[slot].s);
-    n->senders[slot].s = spa_syslog_sender_new((const struct sockaddr *)&a, sizeof(struct sockaddr_in));
+    n->senders[slot].s = spa_syslog_sender_new((const struct sockaddr *)&a, addr_len(&a));
     snprintf(n->senders[slot].dest, sizeof n->senders[slot].dest, "%s", dest);
     return n->senders[slot].s;
 }

@@ -434,7 +434,19 @@ int spa_device_split_hostport(const char *s, char *host, size_t n, uint16_t *por
     const char *c = strrchr(s, ':');
     size_t hn = c ? (size_t)(c - s) : strlen(s);
     *port = 0;
-    if (hn == 0 || hn >= n || memchr(s, ':', hn))
+    if (s[0] == '[') {   /* "[V6]" or "[V6]:PORT": host without the brackets */
+        const char *rb = strchr(s, ']');
+        if (!rb || (rb[1] && rb[1] != ':'))
+            return -1;
+        c = rb[1] ? rb + 1 : NULL;
+        hn = (size_t)(rb - s - 1);
+        s++;
+        if (memchr(s, '[', hn))
+            return -1;
+    } else if (memchr(s, ':', hn) || memchr(s, '[', hn) || memchr(s, ']', hn)) {
+        return -1;       /* IPv6 needs its brackets, and only IPv6 has them */
+    }
+    if (hn == 0 || hn >= n)
         return -1;
     if (c) {
         uint32_t v;

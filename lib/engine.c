@@ -413,8 +413,7 @@ int eng_dhcp_port(const spa_engine *e, spa_rule_result *res)
     if (!res->identity)
         return 0;
     spa_buf_init(&b);
-    if (spa_buf_printf(&b, "%s://%s:%u%s", spa_scheme_name(res->url.scheme),
-                       res->url.host ? res->url.host : "", res->url.port, res->url.path) < 0 ||
+    if (spa_url_format(&b, res->url.scheme, res->url.host, res->url.port, res->url.path) < 0 ||
         !(id = spa_buf_steal(&b))) {
         spa_buf_free(&b);
         return -1;

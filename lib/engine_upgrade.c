@@ -205,12 +205,13 @@ static void log_report(spa_engine *e, int sev, const char *what, const spa_url *
     spa_buf t;
     spa_buf_init(&t);
     if (spa_buf_printf(&t, "$PN $MAC -- %s", what) == 0 && u && spa_buf_putc(&t, ' ') == 0) {
-        char url[600];
-        snprintf(url, sizeof url, "%s://%s:%u%s", spa_scheme_name(u->scheme),
-                 u->host ? u->host : "", u->port, u->path);
-        for (const char *p = url; *p; p++)
-            if (spa_buf_putc(&t, *p) < 0 || (*p == '$' && spa_buf_putc(&t, '$') < 0))
-                break;
+        spa_buf url;
+        spa_buf_init(&url);
+        if (spa_url_format(&url, u->scheme, u->host, u->port, u->path) == 0)
+            for (const char *p = url.data; *p; p++)
+                if (spa_buf_putc(&t, *p) < 0 || (*p == '$' && spa_buf_putc(&t, '$') < 0))
+                    break;
+        spa_buf_free(&url);
     }
     if (t.data)
         eng_log_text(e, sev, t.data);

@@ -167,6 +167,15 @@ static int host_char(char c)
     return is_alnum(c) || c == '.' || c == '-' || c == '_';
 }
 
+int spa_url_format(spa_buf *b, spa_scheme scheme, const char *host, unsigned port,
+                   const char *path)
+{
+    const char *h = host ? host : "";
+    bool v6 = strchr(h, ':') != NULL;
+    return spa_buf_printf(b, "%s://%s%s%s:%u%s", spa_scheme_name(scheme), v6 ? "[" : "", h,
+                          v6 ? "]" : "", port, path ? path : "");
+}
+
 /* Validate the URL structure; fills the scheme, host and path ranges. */
 static int url_scan(const char *s, size_t len, spa_scheme *scheme, size_t *h0, size_t *h1,
                     unsigned *port, bool *port_given, size_t *p0, size_t *errpos,
@@ -192,9 +201,19 @@ static int url_scan(const char *s, size_t len, spa_scheme *scheme, size_t *h0, s
         i = n + 3;
     }
     *h0 = i;
-    while (i < len && host_char(s[i]))
-        i++;
-    *h1 = i;
+    if (i < len && s[i] == '[') {   /* IPv6 literal: host without the brackets */
+        *h0 = ++i;
+        while (i < len && (is_digit(s[i]) || s[i] == ':' || s[i] == '.' ||
+                           ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'f')))
+            i++;
+        if (i >= len || s[i] != ']' || i == *h0)
+            return url_fail(errpos, errmsg, i, "invalid IPv6 address in [ ]");
+        *h1 = i++;
+    } else {
+        while (i < len && host_char(s[i]))
+            i++;
+        *h1 = i;
+    }
     *port_given = false;
     *port = spa_scheme_default_port(*scheme);
     if (i < len && s[i] == ':') {
@@ -1336,8 +1355,7 @@ static int eval_url(evaluator *ev, const rule_alt *a, spa_rule_result *res)
             return -2;
     }
     spa_buf_reset(b);
-    if (spa_buf_printf(b, "%s://%s:%u%s", spa_scheme_name(res->url.scheme),
-                       res->url.host ? res->url.host : "", res->url.port, res->url.path) < 0 ||
+    if (spa_url_format(b, res->url.scheme, res->url.host, res->url.port, res->url.path) < 0 ||
         !(res->identity = spa_buf_steal(b)))
         return -2;
     return 0;

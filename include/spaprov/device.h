@@ -65,8 +65,9 @@ int spa_device_load(const char *dir, spa_params *p, spa_device_state *st, spa_di
 int spa_device_url_decode(const char *in, size_t len, spa_buf *out);
 /* Append s as a JSON string literal (with quotes); 0 or -1. */
 int spa_device_json_string(spa_buf *out, const char *s);
-/* Split "host:port" (port 1..65535) into host[n] and *port; a string
- * without ":port" gives port 0. 0, or -1 when malformed or too long. */
+/* Split "host:port" or "[IPv6]:port" (port 1..65535) into host[n] (no
+ * brackets) and *port; without ":port" the port is 0. 0, or -1 when
+ * malformed or too long. */
 int spa_device_split_hostport(const char *s, char *host, size_t n, uint16_t *port);
 
 /* ---- transports (lib/device_net.c) -------------------------------------------- */
@@ -96,8 +97,9 @@ spa_device_net *spa_device_net_new(struct event_base *base, const spa_device_net
                                    spa_diags *d);
 /* Cancel everything outstanding (no callback runs) and free. */
 void spa_device_net_free(spa_device_net *n);
-/* Start the engine's request rq (copied). A host written "name:port" (a
- * DHCP option 66 value) overrides rq->port. 0 started, -1 cannot start. */
+/* Start the engine's request rq (copied). The host is a name, an IPv4 or
+ * an IPv6 literal (brackets optional); the engine already split a DHCP
+ * option 66 "host:port". 0 started, -1 cannot start. */
 int spa_device_net_start(spa_device_net *n, const spa_xfer_request *rq, spa_device_xfer_fn fn,
                          void *arg);
 /* Cancel every outstanding transfer whose callback argument is arg. */
@@ -185,6 +187,24 @@ int spa_device_request_resync(spa_device *dev, spa_request_source src, const cha
                               const char *peer);
 int spa_device_request_upgrade(spa_device *dev, const char *url, const char *peer);
 int spa_device_request_report(spa_device *dev);
+/* Parameters were changed from outside the engine (web page): tell the
+ * engine (spa_engine_config_changed) and save the state directory. */
+void spa_device_config_changed(spa_device *dev);
+
+/* ---- configuration pages (lib/device_web.c) --------------------------------------- */
+
+struct spa_http_req;
+struct spa_profile;
+/* Serve rq if it is a configuration page or needs a login: "/" (User),
+ * "/admin/" and "/admin/advanced" (Admin), HTTP Basic for Admin_Passwd /
+ * User_Password, 403 for the User when Enable_Web_Server is No. Returns 1
+ * when answered, 0 when rq is for another handler (the /admin/ functional
+ * URLs, after the Admin login passed). */
+int spa_device_web_page(spa_device *dev, struct spa_http_req *rq);
+/* Parse an application/x-www-form-urlencoded body into out (names in any
+ * spelling, access UNSET, last occurrence wins). 0, or -1 with why[n]. */
+int spa_device_form_parse(const char *body, size_t len, struct spa_profile *out, char *why,
+                          size_t n);
 
 /* Keypad and line events, as spa_engine_* but with the device's clock,
  * state saving and timer: the manufacturing reset (factory defaults, reboot),

@@ -53,6 +53,10 @@ typedef struct spa_url {
 int spa_url_parse(const char *s, size_t len, spa_url *u, size_t *errpos, const char **errmsg);
 /* Free a URL's strings. */
 void spa_url_free(spa_url *u);
+/* Append "scheme://host:port/path"; a host with ':' (IPv6) goes in [ ].
+ * host NULL = "". 0 or -1 (OOM). */
+int spa_url_format(spa_buf *b, spa_scheme scheme, const char *host, unsigned port,
+                   const char *path);
 
 typedef struct spa_rule spa_rule;
 

@@ -1,12 +1,15 @@
 /* fuzz_device_state.c — libFuzzer target for the parsers spasim adds
- * (lib/device_state.c): the state file loader, the /admin query decoder and
- * host:port splitting. Whatever the state parser accepts must format and
- * re-parse to the same state; a failed parse leaves the state untouched; a
- * decoded query never contains NUL; a split port is 1..65535 or 0. */
+ * (lib/device_state.c, lib/device_web.c): the state file loader, the /admin
+ * query decoder, host:port / [IPv6]:port splitting and web form bodies.
+ * Whatever the state parser accepts must format and re-parse to the same
+ * state; a failed parse leaves the state untouched; a decoded query never
+ * contains NUL; a split host is never empty and has ':' only when it came
+ * in brackets; a parsed form holds printable ASCII only. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "spaprov/device.h"
+#include "spaprov/profile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -67,8 +70,25 @@ static void check_hostport(const char *text, size_t size)
     memcpy(s, text, size);
     s[size] = '\0';
     if (spa_device_split_hostport(s, host, sizeof host, &port) == 0 &&
-        (host[0] == '\0' || strchr(host, ':')))
+        (host[0] == '\0' || strchr(host, '[') || strchr(host, ']') ||
+         (strchr(host, ':') && s[0] != '[')))
         abort();
+}
+
+/* A parsed web form holds only printable ASCII values; a failure says why. */
+static void check_form(const char *text, size_t size)
+{
+    spa_profile f;
+    char why[128] = "";
+    spa_profile_init(&f);
+    if (spa_device_form_parse(text, size, &f, why, sizeof why) == 0) {
+        for (size_t i = 0; i < f.n; i++)
+            if (!f.v[i].value || !spa_value_is_ascii(f.v[i].value, strlen(f.v[i].value)))
+                abort();
+    } else if (!why[0]) {
+        abort();
+    }
+    spa_profile_free(&f);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -77,5 +97,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_state(text, size);
     check_query(text, size);
     check_hostport(text, size);
+    check_form(text, size);
     return 0;
 }

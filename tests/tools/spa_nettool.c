@@ -10,6 +10,12 @@
  *   spa_nettool flood HOST PORT N         (N RRQs from one socket; count replies)
  *   spa_nettool syslog-recv PORT COUNT SECONDS [-s]
  *   spa_nettool syslog-send HOST PORT 3164|5424 TEXT
+ *   spa_nettool http-fault PORT SECONDS reset|stall BYTES
+ *       a broken HTTP server on 127.0.0.1 (PORT 0: prints "port N"): for each
+ *       request it prints "t=MS REQUEST-LINE" (MS: monotonic milliseconds),
+ *       answers 200 with a Content-Length far larger than what follows, sends
+ *       BYTES bytes of body, then resets the connection (reset) or keeps it
+ *       open without another byte until SECONDS pass (stall)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,7 +25,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <event2/event.h>
 #include "spaprov/syslog.h"
@@ -420,8 +429,119 @@ static int cmd_syslog_send(char **argv)
     return rc < 0;
 }
 
+/* ---- http-fault ----------------------------------------------------------------- */
+
+#define FAULT_MAX_HELD 64
+
+static long long mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Read a request head (up to the blank line, at most 2 s); its first line
+ * into line[n]. 0 or -1. */
+static int fault_read_head(int fd, char *line, size_t n)
+{
+    char buf[8192];
+    size_t len = 0;
+    long long end = mono_ms() + 2000;
+    while (len < sizeof buf - 1) {
+        struct pollfd p = { fd, POLLIN, 0 };
+        long long left = end - mono_ms();
+        if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+            return -1;
+        ssize_t k = read(fd, buf + len, sizeof buf - 1 - len);
+        if (k <= 0)
+            return -1;
+        len += (size_t)k;
+        buf[len] = '\0';
+        if (strstr(buf, "\r\n\r\n"))
+            break;
+    }
+    char *eol = strstr(buf, "\r\n");
+    size_t l = eol ? (size_t)(eol - buf) : len;
+    snprintf(line, n, "%.*s", (int)l, buf);
+    return 0;
+}
+
+/* Headers promising far more than the bytes that follow. */
+static void fault_answer(int fd, size_t bytes)
+{
+    static const char head[] = "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n"
+                               "Content-Length: 1000000\r\n\r\n";
+    char body[4096];
+    memset(body, ' ', sizeof body);
+    memcpy(body, "<flat-profile><GPP_A>partial", 28);
+    if (write(fd, head, sizeof head - 1) < 0)
+        return;
+    while (bytes > 0) {
+        size_t k = bytes < sizeof body ? bytes : sizeof body;
+        if (write(fd, body, k) < 0)
+            return;
+        bytes -= k;
+    }
+}
+
+static int cmd_http_fault(char **argv)
+{
+    int stall = strcmp(argv[4], "stall") == 0;
+    size_t bytes = (size_t)atol(argv[5]);
+    int held[FAULT_MAX_HELD], nheld = 0;
+    struct sockaddr_in a = addr_of("127.0.0.1", argv[2]);
+    socklen_t alen = sizeof a;
+    int one = 1;
+    long long end = mono_ms() + 1000LL * atoi(argv[3]);
+    int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (!stall && strcmp(argv[4], "reset") != 0) {
+        fprintf(stderr, "http-fault: expected reset or stall\n");
+        return 2;
+    }
+    if (ls < 0 || setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+        bind(ls, (struct sockaddr *)&a, sizeof a) < 0 || listen(ls, 16) < 0 ||
+        getsockname(ls, (struct sockaddr *)&a, &alen) < 0) {
+        perror("http-fault");
+        return 1;
+    }
+    printf("port %u\n", ntohs(a.sin_port));
+    fflush(stdout);
+    for (;;) {
+        long long left = end - mono_ms();
+        struct pollfd p = { ls, POLLIN, 0 };
+        if (left <= 0)
+            break;
+        if (poll(&p, 1, (int)left) <= 0)
+            continue;
+        int fd = accept(ls, NULL, NULL);
+        char line[512];
+        if (fd < 0)
+            continue;
+        if (fault_read_head(fd, line, sizeof line) < 0) {
+            close(fd);
+            continue;
+        }
+        printf("t=%lld %s\n", mono_ms(), line);
+        fflush(stdout);
+        fault_answer(fd, bytes);
+        if (stall && nheld < FAULT_MAX_HELD) {
+            held[nheld++] = fd;
+            continue;
+        }
+        struct linger lg = { 1, 0 };   /* close now with RST */
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+        close(fd);
+    }
+    for (int i = 0; i < nheld; i++)
+        close(held[i]);
+    close(ls);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 6 && strcmp(argv[1], "http-fault") == 0)
+        return cmd_http_fault(argv);
     if (argc >= 5 && strcmp(argv[1], "serve") == 0)
         return cmd_serve(argc, argv);
     if (argc >= 6 && strcmp(argv[1], "get") == 0)

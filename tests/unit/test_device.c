@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "testutil.h"
 #include "spaprov/device.h"
+#include "spaprov/profile.h"
 
 static void test_state_roundtrip(void **s)
 {
@@ -242,6 +243,44 @@ static void test_json_hostport(void **s)
     assert_int_equal(spa_device_split_hostport("a:b:80", host, sizeof host, &port), -1);
     assert_int_equal(spa_device_split_hostport("averyveryverylonghostname", host, sizeof host,
                                                &port), -1);
+    /* IPv6 in brackets, with or without a port */
+    assert_int_equal(spa_device_split_hostport("[::1]:5514", host, sizeof host, &port), 0);
+    assert_string_equal(host, "::1");
+    assert_int_equal(port, 5514);
+    assert_int_equal(spa_device_split_hostport("[fe80::2]", host, sizeof host, &port), 0);
+    assert_string_equal(host, "fe80::2");
+    assert_int_equal(port, 0);
+    assert_int_equal(spa_device_split_hostport("::1", host, sizeof host, &port), -1);
+    assert_int_equal(spa_device_split_hostport("[::1", host, sizeof host, &port), -1);
+    assert_int_equal(spa_device_split_hostport("[::1]x", host, sizeof host, &port), -1);
+    assert_int_equal(spa_device_split_hostport("[]:80", host, sizeof host, &port), -1);
+    assert_int_equal(spa_device_split_hostport("[::1]:0", host, sizeof host, &port), -1);
+}
+
+/* Web form bodies: '+' is a space, %XX decoded, last occurrence wins,
+ * malformed escapes and empty names refused. */
+static void test_form_parse(void **s)
+{
+    (void)s;
+    spa_profile f;
+    char why[128];
+    const char *body = "Cfwd_All_Dest_1_=555+1234&Dial+Plan%5B1%5D=%28x.%29&empty=&"
+                       "Cfwd_All_Dest_1_=777&&flag";
+    spa_profile_init(&f);
+    assert_int_equal(spa_device_form_parse(body, strlen(body), &f, why, sizeof why), 0);
+    assert_int_equal(f.n, 4);
+    assert_string_equal(spa_profile_get(&f, "Cfwd_All_Dest_1_")->value, "777");
+    assert_string_equal(spa_profile_get(&f, "Dial_Plan_1_")->value, "(x.)");
+    assert_string_equal(spa_profile_get(&f, "empty")->value, "");
+    assert_string_equal(spa_profile_get(&f, "flag")->value, "");
+    spa_profile_free(&f);
+    spa_profile_init(&f);
+    assert_int_equal(spa_device_form_parse("a=%zz", 5, &f, why, sizeof why), -1);
+    assert_string_equal(why, "a: malformed field");
+    assert_int_equal(spa_device_form_parse("=x", 2, &f, why, sizeof why), -1);
+    assert_int_equal(spa_device_form_parse("a=%00", 5, &f, why, sizeof why), -1);
+    assert_int_equal(spa_device_form_parse("a=%c3%a9", 8, &f, why, sizeof why), -1);
+    spa_profile_free(&f);
 }
 
 static void test_ctl_parse(void **s)
@@ -299,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_url_decode),
         cmocka_unit_test(test_json_hostport),
         cmocka_unit_test(test_ctl_parse),
+        cmocka_unit_test(test_form_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,9 @@
  * 404 → not found, 500 → HTTP error with the code), the User-Agent sent, a
  * name that does not resolve reported from the loop (never inside start), a
  * dead port → connect failed, a hosts-file name whose first address is dead
- * answered by the second ($SERVIP), and cancel. */
+ * answered by the second ($SERVIP), IPv6 (a server on ::1 reached as
+ * "::1", "[::1]" and through a hosts-file name; skipped without ::1), and
+ * cancel. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,7 +73,8 @@ static int setup(void **state)
     assert_non_null(f->srv);
     f->port = spa_http_server_port(f->srv);
     tu_tmpdir(f->dir, sizeof f->dir);
-    snprintf(hosts, sizeof hosts, "127.0.0.2 prov.test\n127.0.0.1 prov.test\n");
+    snprintf(hosts, sizeof hosts,
+             "127.0.0.2 prov.test\n127.0.0.1 prov.test\n127.0.0.2 v6.test\n::1 v6.test\n");
     tu_write(f->dir, "hosts", hosts, path, sizeof path);
     spa_device_net_opts no = { path, NULL, NULL, NULL, 5000, 100, 1 };
     f->net = spa_device_net_new(f->base, &no, NULL);
@@ -164,6 +167,28 @@ static void test_dhcp_hostport(void **state)
     assert_int_equal(s.status, SPA_XFER_DNS_FAILED);
 }
 
+static void test_ipv6(void **state)
+{
+    fixture *f = *state;
+    seen s;
+    spa_http_server_opts o;
+    memset(&o, 0, sizeof o);
+    o.address = "::1";
+    spa_http_server *srv6 = spa_http_server_new(f->base, &o, handler, NULL, NULL);
+    if (!srv6)
+        skip();   /* no ::1 on this machine */
+    uint16_t p6 = spa_http_server_port(srv6);
+    get(f, "::1", p6, "/ok.cfg", &s);
+    assert_int_equal(s.status, SPA_XFER_OK);
+    assert_string_equal(s.servip, "::1");
+    get(f, "[::1]", p6, "/ok.cfg", &s);
+    assert_int_equal(s.status, SPA_XFER_OK);
+    get(f, "v6.test", p6, "/missing.cfg", &s);   /* 127.0.0.2 dead, then ::1 */
+    assert_int_equal(s.status, SPA_XFER_NOT_FOUND);
+    assert_string_equal(s.servip, "::1");
+    spa_http_server_free(srv6);
+}
+
 static void test_cancel(void **state)
 {
     fixture *f = *state;
@@ -192,6 +217,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hosts_second_address, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dhcp_hostport, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ipv6, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -956,6 +956,27 @@ static void test_url_parse_api(void **state)
     assert_int_equal(spa_scheme_default_port(SPA_SCHEME_HTTP), 80);
     assert_int_equal(spa_scheme_default_port(SPA_SCHEME_HTTPS), 443);
     assert_string_equal(spa_scheme_name(SPA_SCHEME_HTTPS), "https");
+    /* IPv6 literals in brackets; the host is kept without them */
+    assert_int_equal(spa_url_parse("http://[::1]:8080/a", 19, &u, NULL, NULL), 0);
+    assert_string_equal(u.host, "::1");
+    assert_int_equal(u.port, 8080);
+    assert_string_equal(u.path, "/a");
+    spa_buf b;
+    spa_buf_init(&b);
+    assert_int_equal(spa_url_format(&b, u.scheme, u.host, u.port, u.path), 0);
+    assert_string_equal(b.data, "http://[::1]:8080/a");
+    spa_buf_reset(&b);
+    assert_int_equal(spa_url_format(&b, SPA_SCHEME_TFTP, "h.test", 69, "/x"), 0);
+    assert_string_equal(b.data, "tftp://h.test:69/x");
+    spa_buf_free(&b);
+    spa_url_free(&u);
+    assert_int_equal(spa_url_parse("tftp://[fe80::1]/f", 18, &u, NULL, NULL), 0);
+    assert_string_equal(u.host, "fe80::1");
+    assert_int_equal(u.port, 69);
+    spa_url_free(&u);
+    assert_int_equal(spa_url_parse("http://[::1/a", 13, &u, &pos, &msg), -1);
+    assert_non_null(strstr(msg, "IPv6"));
+    assert_int_equal(spa_url_parse("http://[]/a", 11, &u, &pos, &msg), -1);
 }
 
 /* Evaluating again into the same result replaces it. */
