@@ -325,7 +325,21 @@ int spa_ca_init(const char *dir, const spa_ca_init_opts *o, spa_diags *d)
 
 spa_ca *spa_ca_load(const char *dir, spa_ca_role role, const char *passphrase, spa_diags *d)
 {
-    char path[4096];
+    char cpath[4096], kpath[4096];
+    if (join(cpath, sizeof cpath, dir,
+             role == SPA_CA_SERVER ? SPA_CA_SERVER_CERT : SPA_CA_CLIENT_CERT) < 0 ||
+        join(kpath, sizeof kpath, dir,
+             role == SPA_CA_SERVER ? SPA_CA_SERVER_KEY : SPA_CA_CLIENT_KEY) < 0) {
+        spa_diag_error(d, "ca", "%s: path too long", dir);
+        return NULL;
+    }
+    return spa_ca_load_files(cpath, kpath, passphrase, d);
+}
+
+spa_ca *spa_ca_load_files(const char *cert_file, const char *key_file, const char *passphrase,
+                          spa_diags *d)
+{
+    const char *path = cert_file;
     spa_ca *ca = calloc(1, sizeof *ca);
     FILE *f = NULL;
     X509_NAME *n;
@@ -333,16 +347,13 @@ spa_ca *spa_ca_load(const char *dir, spa_ca_role role, const char *passphrase, s
         spa_diag_error(d, "oom", "out of memory");
         return NULL;
     }
-    if (join(path, sizeof path, dir,
-             role == SPA_CA_SERVER ? SPA_CA_SERVER_CERT : SPA_CA_CLIENT_CERT) < 0 ||
-        !(f = fopen(path, "r")) || !(ca->cert = PEM_read_X509(f, NULL, NULL, NULL))) {
+    if (!(f = fopen(path, "r")) || !(ca->cert = PEM_read_X509(f, NULL, NULL, NULL))) {
         spa_diag_error(d, "ca", "%s: cannot read the CA certificate", path);
         goto bad;
     }
     fclose(f);
-    if (join(path, sizeof path, dir,
-             role == SPA_CA_SERVER ? SPA_CA_SERVER_KEY : SPA_CA_CLIENT_KEY) < 0 ||
-        !(f = fopen(path, "r"))) {
+    path = key_file;
+    if (!(f = fopen(path, "r"))) {
         spa_diag_error(d, "ca", "%s: cannot open the CA key", path);
         f = NULL;
         goto bad;

@@ -57,14 +57,14 @@ static int64_t now_ms(void)
 
 /* ---- state ------------------------------------------------------------------------ */
 
-/* Flash state now: earlier runs' counters plus this run's. */
-static void current_state(const spa_device *dev, spa_device_state *st)
+void spa_device_state_current(const spa_device_state *base, const spa_engine *e,
+                              spa_device_state *st)
 {
-    const spa_engine_stats *s = spa_engine_get_stats(dev->engine);
+    const spa_engine_stats *s = spa_engine_get_stats(e);
     spa_engine_status es;
-    spa_engine_get_status(dev->engine, &es);
-    *st = dev->base_st;
-    snprintf(st->swver, sizeof st->swver, "%s", spa_engine_swver(dev->engine));
+    spa_engine_get_status(e, &es);
+    *st = *base;
+    snprintf(st->swver, sizeof st->swver, "%s", spa_engine_swver(e));
     if (s->resync_ok + s->resync_fail + s->upgrade_ok + s->upgrade_fail > 0)
         snprintf(st->last_err, sizeof st->last_err, "%s", es.err ? es.err : "");
     st->resyncs += s->resyncs;
@@ -75,20 +75,30 @@ static void current_state(const spa_device *dev, spa_device_state *st)
     st->upgrade_fail += s->upgrade_fail;
     st->reboots += s->reboots;
     spa_engine_flash fl;
-    spa_engine_flash_export(dev->engine, &fl);
+    spa_engine_flash_export(e, &fl);
     st->upg_ident = fl.upg_ident;
     snprintf(st->upg_ver, sizeof st->upg_ver, "%s", fl.upg_ver);
+}
+
+/* Flash state now: earlier runs' counters plus this run's. */
+static void current_state(const spa_device *dev, spa_device_state *st)
+{
+    spa_device_state_current(&dev->base_st, dev->engine, st);
+}
+
+void spa_device_state_restore(spa_engine *e, const spa_device_state *st)
+{
+    spa_engine_flash fl;
+    memset(&fl, 0, sizeof fl);
+    fl.upg_ident = st->upg_ident;
+    snprintf(fl.upg_ver, sizeof fl.upg_ver, "%.*s", (int)sizeof fl.upg_ver - 1, st->upg_ver);
+    spa_engine_flash_import(e, &fl);
 }
 
 /* Give a new engine the flash state of earlier runs. */
 static void restore_flash(spa_device *dev)
 {
-    spa_engine_flash fl;
-    memset(&fl, 0, sizeof fl);
-    fl.upg_ident = dev->base_st.upg_ident;
-    snprintf(fl.upg_ver, sizeof fl.upg_ver, "%.*s", (int)sizeof fl.upg_ver - 1,
-             dev->base_st.upg_ver);
-    spa_engine_flash_import(dev->engine, &fl);
+    spa_device_state_restore(dev->engine, &dev->base_st);
 }
 
 int spa_device_save_now(spa_device *dev)
@@ -125,24 +135,30 @@ static int io_start(void *ctx, spa_engine *e, const spa_xfer_request *req)
     return spa_device_net_start(dev->net, req, xfer_done, dev);
 }
 
-static void io_log(void *ctx, spa_engine *e, int severity, const char *line)
+void spa_device_send_log(spa_device_net *n, const spa_params *p, const char *override,
+                         int severity, const char *line)
 {
-    spa_device *dev = ctx;
     const char *dests[2];
-    (void)e;
-    if (dev->verbose)
-        fprintf(stderr, "spasim: %s: <%d> %s\n", dev->id.mac, severity, line);
-    if (dev->syslog) {
-        spa_device_net_syslog(dev->net, dev->syslog, severity, line);
+    if (override) {
+        spa_device_net_syslog(n, override, severity, line);
         return;
     }
-    dests[0] = spa_params_get(dev->params, "Syslog_Server");
-    dests[1] = spa_params_get(dev->params, "Debug_Server");
+    dests[0] = spa_params_get(p, "Syslog_Server");
+    dests[1] = spa_params_get(p, "Debug_Server");
     for (int i = 0; i < 2; i++) {
         if (!dests[i] || !*dests[i] || (i == 1 && dests[0] && strcmp(dests[0], dests[1]) == 0))
             continue;
-        spa_device_net_syslog(dev->net, dests[i], severity, line);
+        spa_device_net_syslog(n, dests[i], severity, line);
     }
+}
+
+static void io_log(void *ctx, spa_engine *e, int severity, const char *line)
+{
+    spa_device *dev = ctx;
+    (void)e;
+    if (dev->verbose)
+        fprintf(stderr, "spasim: %s: <%d> %s\n", dev->id.mac, severity, line);
+    spa_device_send_log(dev->net, dev->params, dev->syslog, severity, line);
 }
 
 static void io_reboot(void *ctx, spa_engine *e, spa_reboot_reason why)

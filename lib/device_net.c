@@ -57,6 +57,7 @@ struct net_xfer {
     size_t naddrs, cur;
     spa_tftp_op *top;
     spa_http_client *hc;
+    SSL_CTX *tls;                 /* the unit's own context, or NULL (the net's) */
     struct event *later;          /* deferred failure report */
     spa_xfer_status later_status;
 };
@@ -95,6 +96,8 @@ static void xfer_free(net_xfer *x)
         spa_http_cancel(x->hc);
     if (x->later)
         event_free(x->later);
+    if (x->tls)
+        SSL_CTX_free(x->tls);
     free(x->path);
     free(x->ua);
     free(x->ctype);
@@ -357,7 +360,7 @@ static int http_begin(net_xfer *x)
     rq.body_len = x->body_len;
     rq.content_type = x->ctype;
     rq.timeout_ms = x->net->timeout_ms;
-    rq.tls = x->net->tls;
+    rq.tls = x->tls ? x->tls : x->net->tls;
     rq.addrs = x->naddrs ? x->addrs : NULL;
     rq.naddrs = x->naddrs;
     x->hc = spa_http_start(x->net->base, &rq, http_done, x, why, sizeof why);
@@ -405,12 +408,20 @@ static int copy_request(net_xfer *x, const spa_xfer_request *rq)
 int spa_device_net_start(spa_device_net *n, const spa_xfer_request *rq, spa_device_xfer_fn fn,
                          void *arg)
 {
+    return spa_device_net_start_tls(n, rq, NULL, fn, arg);
+}
+
+int spa_device_net_start_tls(spa_device_net *n, const spa_xfer_request *rq, SSL_CTX *tls,
+                             spa_device_xfer_fn fn, void *arg)
+{
     net_xfer *x = calloc(1, sizeof *x);
     if (!x)
         return -1;
     x->net = n;
     x->fn = fn;
     x->arg = arg;
+    if (tls && SSL_CTX_up_ref(tls))
+        x->tls = tls;
     if (copy_request(x, rq) < 0) {
         xfer_free(x);
         return -1;

@@ -9,8 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <event2/event.h>
 #include "spaprov/device.h"
+#include "spaprov/fleet.h"
 #include "spaprov/spaprov.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
@@ -48,6 +51,7 @@ static void usage(FILE *f)
         "  --tftp-retries N         TFTP timeouts before giving up (default 5)\n"
         "  --http-timeout MS        whole HTTP request (default 30000)\n"
         "  -v, --verbose            engine log lines also to stderr\n"
+        "       spasim --fleet N --mac-base MAC [--model M] [fleet options] (spasim --fleet 1 --help)\n"
         "       spasim ctl DIR dial DIGITS | offhook [LINE] | onhook [LINE] |\n"
         "                      unregistered [LINE] | registered [LINE] | status | report\n"
         "       spasim --help | --version\n");
@@ -349,6 +353,292 @@ out:
     return rc;
 }
 
+/* ---- fleet mode: N units in one loop (include/spaprov/fleet.h) ---------------------- */
+
+typedef struct fleet_args {
+    spa_fleet_opts o;
+    double duration;          /* device seconds; 0 = until a signal */
+    const char *report;
+} fleet_args;
+
+typedef struct fleet_run {
+    struct event_base *base;
+    spa_fleet *fleet;
+    struct event *progress;
+    int tty;
+} fleet_run;
+
+static void fleet_usage(FILE *f)
+{
+    fprintf(f,
+        "usage: spasim --fleet N --mac-base MAC [options]\n"
+        "  --model MODEL            built-in model (default SPA2102)\n"
+        "  --serial-base SN         serial of unit 0; its trailing number counts up (default %s)\n"
+        "  --time-scale X           device clock runs X times faster (default 1)\n"
+        "  --duration S             stop after S seconds of device time (default: at SIGINT/SIGTERM)\n"
+        "  --until-resyncs K        stop once every unit has had K successful resyncs\n"
+        "  --ramp R                 power up R units per real second (default: all at once)\n"
+        "  --max-xfers N            transfers at once, the rest wait (default from the fd limit)\n"
+        "  --report FILE            also write the JSON statistics there\n"
+        "  --state DIR              each unit's flash in DIR/<mac>/ (default: in memory)\n"
+        "  --profile FILE           staging profile (XML or text) for every fresh unit\n"
+        "  --fleet-certs DIR        client certificates DIR/<mac>.crt + DIR/<mac>.key\n"
+        "  --fleet-ca CERT --fleet-ca-key KEY   issue client certificates in memory\n"
+        "  --dhcp-tftp HOST[:PORT], --hosts FILE, --ca FILE, --syslog HOST:PORT, --seed N,\n"
+        "  --tftp-timeout MS, --tftp-retries N, --http-timeout MS, -v   as for one unit\n"
+        "JSON statistics on stdout; exit 0 when no resync or upgrade failed, 1 otherwise.\n",
+        SPA_FLEET_SERIAL_BASE);
+}
+
+static const struct option fleet_longopts[] = {
+    { "fleet", required_argument, NULL, 'n' },
+    { "model", required_argument, NULL, 'm' },
+    { "mac-base", required_argument, NULL, 'a' },
+    { "serial-base", required_argument, NULL, 's' },
+    { "time-scale", required_argument, NULL, 'x' },
+    { "duration", required_argument, NULL, 'd' },
+    { "until-resyncs", required_argument, NULL, 'u' },
+    { "ramp", required_argument, NULL, 'p' },
+    { "max-xfers", required_argument, NULL, 'X' },
+    { "report", required_argument, NULL, 'o' },
+    { "state", required_argument, NULL, 'S' },
+    { "profile", required_argument, NULL, 'P' },
+    { "fleet-certs", required_argument, NULL, 'c' },
+    { "fleet-ca", required_argument, NULL, 'A' },
+    { "fleet-ca-key", required_argument, NULL, 'K' },
+    { "dhcp-tftp", required_argument, NULL, 'D' },
+    { "hosts", required_argument, NULL, 'H' },
+    { "ca", required_argument, NULL, 'C' },
+    { "syslog", required_argument, NULL, 'L' },
+    { "seed", required_argument, NULL, 'r' },
+    { "tftp-timeout", required_argument, NULL, 'T' },
+    { "tftp-retries", required_argument, NULL, 'R' },
+    { "http-timeout", required_argument, NULL, 'W' },
+    { "verbose", no_argument, NULL, 'v' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
+
+static int parse_real(const char *s, double min, double max, double *out)
+{
+    char *end;
+    if (!s || !*s)
+        return -1;
+    double v = strtod(s, &end);
+    if (*end || !(v >= min && v <= max))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* One numeric fleet option into a; 0 or EXIT_USAGE with the reason. */
+static int fleet_number(int c, const char *arg, fleet_args *a)
+{
+    unsigned long long v = 0;
+    double r = 0;
+    int bad;
+    switch (c) {
+    case 'n': bad = parse_num(arg, 10000000, &v) < 0 || v == 0; a->o.devices = (uint32_t)v; break;
+    case 'x': bad = parse_real(arg, 0.001, 1e7, &r) < 0; a->o.time_scale = r; break;
+    case 'd': bad = parse_real(arg, 0.001, 1e10, &r) < 0; a->duration = r; break;
+    case 'p': bad = parse_real(arg, 0.001, 1e9, &r) < 0; a->o.ramp = r; break;
+    case 'X': bad = parse_num(arg, 1000000, &v) < 0 || v == 0; a->o.max_xfers = (unsigned)v; break;
+    case 'u': bad = parse_num(arg, 1000000, &v) < 0 || v == 0; a->o.until_resyncs = (uint32_t)v; break;
+    case 'r': bad = parse_num(arg, UINT64_MAX, &v) < 0; a->o.seed = v; break;
+    case 'T': bad = parse_num(arg, 600000, &v) < 0 || v == 0; a->o.tftp_timeout_ms = (unsigned)v; break;
+    case 'R': bad = parse_num(arg, 100, &v) < 0 || v == 0; a->o.tftp_retries = (unsigned)v; break;
+    default: bad = parse_num(arg, 600000, &v) < 0 || v == 0; a->o.timeout_ms = (unsigned)v; break;
+    }
+    if (!bad)
+        return 0;
+    for (const struct option *o = fleet_longopts; o->name; o++)
+        if (o->val == c)
+            fprintf(stderr, "spasim: --%s: '%s' is not a valid value\n", o->name, arg);
+    return EXIT_USAGE;
+}
+
+static int fleet_parse(int argc, char **argv, fleet_args *a)
+{
+    int c;
+    memset(a, 0, sizeof *a);
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0) {
+            fleet_usage(stdout);
+            return -1;
+        }
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "v", fleet_longopts, NULL)) != -1) {
+        switch (c) {
+        case 'm': a->o.model = optarg; break;
+        case 'a': a->o.mac_base = optarg; break;
+        case 's': a->o.serial_base = optarg; break;
+        case 'o': a->report = optarg; break;
+        case 'S': a->o.state_dir = optarg; break;
+        case 'P': a->o.profile_file = optarg; break;
+        case 'c': a->o.certs_dir = optarg; break;
+        case 'A': a->o.client_ca = optarg; break;
+        case 'K': a->o.client_ca_key = optarg; break;
+        case 'D': a->o.dhcp_server = optarg; break;
+        case 'H': a->o.hosts_file = optarg; break;
+        case 'C': a->o.ca_file = optarg; break;
+        case 'L': a->o.syslog = optarg; break;
+        case 'v': a->o.verbose = true; break;
+        case 'h': fleet_usage(stdout); return -1;
+        case '?': fleet_usage(stderr); return EXIT_USAGE;
+        default:
+            if (fleet_number(c, optarg, a))
+                return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "spasim: unexpected argument '%s'\n", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (!a->o.devices || !a->o.mac_base) {
+        fprintf(stderr, "spasim: --fleet N and --mac-base are required\n");
+        return EXIT_USAGE;
+    }
+    if ((a->o.client_ca != NULL) != (a->o.client_ca_key != NULL)) {
+        fprintf(stderr, "spasim: --fleet-ca and --fleet-ca-key go together\n");
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+static void fleet_stop_cb(evutil_socket_t fd, short what, void *arg)
+{
+    fleet_run *r = arg;
+    (void)fd;
+    (void)what;
+    event_base_loopbreak(r->base);
+}
+
+static void fleet_progress_cb(evutil_socket_t fd, short what, void *arg)
+{
+    fleet_run *r = arg;
+    spa_buf b;
+    (void)fd;
+    (void)what;
+    spa_buf_init(&b);
+    if (spa_fleet_progress(r->fleet, &b) == 0)
+        fprintf(stderr, "\r\033[K%s", b.data);
+    spa_buf_free(&b);
+}
+
+/* The statistics to stdout and --report; 0 or -1 when the report failed. */
+static int fleet_report(const fleet_args *a, const spa_fleet_stats *s)
+{
+    spa_buf b;
+    spa_diags d;
+    int rc = 0;
+    spa_buf_init(&b);
+    spa_diags_init(&d);
+    if (spa_fleet_stats_json(s, &b) < 0 || spa_buf_putc(&b, '\n') < 0) {
+        fprintf(stderr, "spasim: out of memory\n");
+        rc = -1;
+    } else {
+        fputs(b.data, stdout);
+        fflush(stdout);
+        if (a->report && spa_device_write_atomic(a->report, b.data, b.len, 0644, &d) < 0) {
+            spa_diags_print(&d, stderr);
+            rc = -1;
+        }
+    }
+    spa_diags_free(&d);
+    spa_buf_free(&b);
+    return rc;
+}
+
+/* Room for many sockets: the soft descriptor limit up to the hard one. */
+static void fleet_raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+static int fleet_loop(const fleet_args *a, fleet_run *r)
+{
+    struct event *ev[3] = { evsignal_new(r->base, SIGTERM, fleet_stop_cb, r),
+                            evsignal_new(r->base, SIGINT, fleet_stop_cb, r),
+                            evtimer_new(r->base, fleet_stop_cb, r) };
+    int rc = -1;
+    if (!ev[0] || !ev[1] || !ev[2] || event_add(ev[0], NULL) < 0 || event_add(ev[1], NULL) < 0)
+        goto out;
+    if (a->duration > 0) {
+        double real = a->duration / (a->o.time_scale > 0 ? a->o.time_scale : 1);
+        struct timeval tv = { (time_t)real, (suseconds_t)((real - (double)(time_t)real) * 1e6) };
+        if (event_add(ev[2], &tv) < 0)
+            goto out;
+    }
+    if (r->tty) {
+        struct timeval one = { 1, 0 };
+        r->progress = event_new(r->base, -1, EV_PERSIST, fleet_progress_cb, r);
+        if (!r->progress || event_add(r->progress, &one) < 0)
+            goto out;
+    }
+    spa_fleet_start(r->fleet);
+    event_base_dispatch(r->base);
+    spa_fleet_stop(r->fleet);
+    if (r->tty)
+        fputs("\r\033[K", stderr);
+    rc = 0;
+out:
+    if (rc < 0)
+        fprintf(stderr, "spasim: cannot set up the event loop\n");
+    for (int i = 0; i < 3; i++)
+        if (ev[i])
+            event_free(ev[i]);
+    if (r->progress)
+        event_free(r->progress);
+    return rc;
+}
+
+static int fleet_main(int argc, char **argv)
+{
+    fleet_args a;
+    fleet_run r;
+    spa_diags d;
+    spa_fleet_stats *s = NULL;
+    int rc = fleet_parse(argc, argv, &a);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    signal(SIGPIPE, SIG_IGN);   /* the http module requires it */
+    fleet_raise_fd_limit();
+    memset(&r, 0, sizeof r);
+    r.tty = isatty(STDERR_FILENO);
+    if (!(r.base = event_base_new())) {
+        fprintf(stderr, "spasim: cannot create the event loop\n");
+        return EXIT_FAIL;
+    }
+    spa_diags_init(&d);
+    r.fleet = spa_fleet_new(r.base, &a.o, &d);
+    spa_diags_print(&d, stderr);
+    spa_diags_free(&d);
+    rc = EXIT_FAIL;
+    if (r.fleet && fleet_loop(&a, &r) == 0 && (s = malloc(sizeof *s))) {
+        spa_fleet_get_stats(r.fleet, s);
+        if (fleet_report(&a, s) == 0 && !spa_fleet_stats_failed(s))
+            rc = EXIT_OK;
+    }
+    free(s);
+    spa_fleet_free(r.fleet);
+    /* cancelled HTTP clients free themselves from the loop */
+    event_base_loop(r.base, EVLOOP_NONBLOCK);
+    event_base_free(r.base);
+    return rc;
+}
+
+static int wants_fleet(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--fleet") == 0 || strncmp(argv[i], "--fleet=", 8) == 0)
+            return 1;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     args a;
@@ -356,6 +646,8 @@ int main(int argc, char **argv)
     spa_diags d;
     if (argc > 1 && strcmp(argv[1], "ctl") == 0)
         return ctl_main(argc, argv);
+    if (wants_fleet(argc, argv))
+        return fleet_main(argc, argv);
     int rc = parse_args(argc, argv, &a);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;

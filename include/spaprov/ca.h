@@ -49,6 +49,10 @@ typedef struct spa_ca spa_ca;
 /* Load one root (certificate and key) from dir. A passphrase-protected key
  * needs the passphrase (never prompts). NULL with a diagnostic. */
 spa_ca *spa_ca_load(const char *dir, spa_ca_role role, const char *passphrase, spa_diags *d);
+/* The same from a certificate and a key file (PEM), e.g. a client root kept
+ * elsewhere. NULL with a diagnostic. */
+spa_ca *spa_ca_load_files(const char *cert_file, const char *key_file, const char *passphrase,
+                          spa_diags *d);
 /* Free a loaded CA (NULL is fine). */
 void spa_ca_free(spa_ca *ca);
 

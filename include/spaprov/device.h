@@ -15,6 +15,7 @@
 #include "spaprov/params.h"
 
 struct event_base;
+struct ssl_ctx_st;   /* OpenSSL SSL_CTX */
 
 /* ---- state directory ("flash") -------------------------------------------- */
 
@@ -57,6 +58,12 @@ int spa_device_save(const char *dir, const spa_params *p, const spa_device_state
  * holds no state yet (fresh unit: p and st untouched), 0 when loaded, -1
  * with diagnostics when a file is unreadable or malformed. */
 int spa_device_load(const char *dir, spa_params *p, spa_device_state *st, spa_diags *d);
+/* The state to save for an engine whose earlier runs left base: base's
+ * counters plus the engine's, its firmware, last ERR and flash state. */
+void spa_device_state_current(const spa_device_state *base, const spa_engine *e,
+                              spa_device_state *st);
+/* Give a new engine (before power-up) the flash state kept in st. */
+void spa_device_state_restore(spa_engine *e, const spa_device_state *st);
 
 /* ---- small text helpers ----------------------------------------------------- */
 
@@ -102,11 +109,19 @@ void spa_device_net_free(spa_device_net *n);
  * option 66 "host:port". 0 started, -1 cannot start. */
 int spa_device_net_start(spa_device_net *n, const spa_xfer_request *rq, spa_device_xfer_fn fn,
                          void *arg);
+/* As spa_device_net_start, but HTTPS uses tls (a unit's own client
+ * certificate; the transfer holds a reference) instead of the net's context. */
+int spa_device_net_start_tls(spa_device_net *n, const spa_xfer_request *rq,
+                             struct ssl_ctx_st *tls, spa_device_xfer_fn fn, void *arg);
 /* Cancel every outstanding transfer whose callback argument is arg. */
 void spa_device_net_cancel(spa_device_net *n, void *arg);
 /* Send one syslog line ("<PRI>line", RFC 3164 as SPAs send it) to dest
  * "HOST[:PORT]" (default port 514); 0 or -1. */
 int spa_device_net_syslog(spa_device_net *n, const char *dest, int severity, const char *line);
+/* Send one engine log line as a unit does: to override ("HOST[:PORT]") when
+ * not NULL, else to p's Syslog_Server and Debug_Server (once when equal). */
+void spa_device_send_log(spa_device_net *n, const spa_params *p, const char *override,
+                         int severity, const char *line);
 
 /* ---- the device ------------------------------------------------------------- */
 

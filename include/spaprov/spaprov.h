@@ -14,6 +14,7 @@
 #include "spaprov/crypt.h"
 #include "spaprov/device.h"
 #include "spaprov/engine.h"
+#include "spaprov/fleet.h"
 #include "spaprov/firmware.h"
 #include "spaprov/http.h"
 #include "spaprov/http_ident.h"
