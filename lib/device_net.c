@@ -254,6 +254,14 @@ static size_t resolve(spa_device_net *n, const char *host, uint16_t port,
     return k;
 }
 
+/* The addresses of a server certificate's CN name (the IP rule of an
+ * IP-literal https URL), resolved as the device resolves any name. */
+static size_t resolve_cn_name(void *ctx, const char *name, struct sockaddr_storage *out,
+                              size_t max)
+{
+    return resolve(ctx, name, 0, out, max);
+}
+
 /* ---- TFTP ------------------------------------------------------------------------------- */
 
 static int tftp_try(net_xfer *x);
@@ -363,6 +371,8 @@ static int http_begin(net_xfer *x)
     rq.tls = x->tls ? x->tls : x->net->tls;
     rq.addrs = x->naddrs ? x->addrs : NULL;
     rq.naddrs = x->naddrs;
+    rq.resolve_name = resolve_cn_name;   /* IP-literal URLs: the CN's name */
+    rq.resolve_ctx = x->net;
     x->hc = spa_http_start(x->net->base, &rq, http_done, x, why, sizeof why);
     rc = x->hc ? 0 : -1;
 out:

@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -315,6 +316,9 @@ struct spa_http_client {
     int no_checks;
     struct sockaddr_storage addrs[SPA_HOSTS_MAX_ADDRS];
     size_t naddrs, cur;
+    const spa_hosts *hosts;        /* for the CN name of an IP-literal host */
+    size_t (*resolve_name)(void *, const char *, struct sockaddr_storage *, size_t);
+    void *resolve_ctx;
     struct evdns_base *dns, *dns_own;
     struct evdns_getaddrinfo_request *dnsreq;
     int in_dns;
@@ -669,6 +673,45 @@ static const char *addr_text(const struct sockaddr_storage *ss, char *buf, size_
     return buf;
 }
 
+/* Addresses of name for the CN rule of an IP-literal host: the caller's
+ * resolver, else the hosts table, else the system resolver. */
+static size_t client_resolve_cn(spa_http_client *c, const char *name,
+                                struct sockaddr_storage *out, size_t max)
+{
+    struct addrinfo hints, *res = NULL;
+    size_t k = 0;
+    if (c->resolve_name)
+        return c->resolve_name(c->resolve_ctx, name, out, max);
+    if (c->hosts && (k = spa_hosts_lookup(c->hosts, name, 0, out, max)) > 0)
+        return k;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_STREAM;
+    if (getaddrinfo(name, NULL, &hints, &res) != 0)
+        return 0;
+    for (struct addrinfo *ai = res; ai && k < max; ai = ai->ai_next) {
+        if (ai->ai_addrlen <= sizeof out[k]) {
+            memset(&out[k], 0, sizeof out[k]);
+            memcpy(&out[k++], ai->ai_addr, ai->ai_addrlen);
+        }
+    }
+    freeaddrinfo(res);
+    return k;
+}
+
+/* An IP-literal host whose certificate CN names a host instead: accepted
+ * when peer is one of that name's addresses. 1 accepted, 0 not. */
+static int client_cn_resolves_to_peer(spa_http_client *c, X509 *cert,
+                                      const struct sockaddr *peer)
+{
+    struct sockaddr_storage a[SPA_HOSTS_MAX_ADDRS];
+    char name[256];
+    size_t n;
+    if (addr_from_text(c->url.host, &a[0]) != 0 || spa_tls_cn_name(cert, name, sizeof name) < 0)
+        return 0;
+    n = client_resolve_cn(c, name, a, SPA_HOSTS_MAX_ADDRS);
+    return n > 0 && spa_tls_check_peer_ip(peer, a, n);
+}
+
 /* The guide's checks once the chain has been verified by OpenSSL. */
 static int client_check_server(spa_http_client *c)
 {
@@ -690,15 +733,19 @@ static int client_check_server(spa_http_client *c)
     if (c->no_checks)
         return 0;
     cert = SSL_get1_peer_certificate(ssl);
+    if (getpeername(bufferevent_getfd(c->bev), (struct sockaddr *)&peer, &sl) != 0)
+        memset(&peer, 0, sizeof peer);
     if (!spa_tls_check_cn(cert, c->url.host, why, sizeof why)) {
+        int by_name = client_cn_resolves_to_peer(c, cert, (struct sockaddr *)&peer);
         X509_free(cert);
+        if (by_name)
+            return 0;   /* IP-literal URL: the CN's name resolves to this server */
         c->res.tls_verify = SPA_TLS_VERIFY_CN;
         client_finish(c, SPA_HTTP_ETLS, "server certificate %s does not name %s", why, c->url.host);
         return -1;
     }
     X509_free(cert);
-    if (getpeername(bufferevent_getfd(c->bev), (struct sockaddr *)&peer, &sl) != 0 ||
-        !spa_tls_check_peer_ip((struct sockaddr *)&peer, c->addrs, c->naddrs)) {
+    if (!spa_tls_check_peer_ip((struct sockaddr *)&peer, c->addrs, c->naddrs)) {
         c->res.tls_verify = SPA_TLS_VERIFY_IP;
         client_finish(c, SPA_HTTP_ETLS, "server address %s is not an address of %s",
                       addr_text(&peer, ip, sizeof ip), c->url.host);
@@ -1041,6 +1088,9 @@ spa_http_client *spa_http_start(struct event_base *base, const spa_http_request 
     }
     c->tls = rq->tls;
     c->no_checks = rq->no_server_checks;
+    c->hosts = rq->hosts;
+    c->resolve_name = rq->resolve_name;
+    c->resolve_ctx = rq->resolve_ctx;
     c->head = strcmp(method, "HEAD") == 0;
     c->max_body = rq->max_body ? rq->max_body : (16u << 20);
     tmo = rq->connect_timeout_ms ? rq->connect_timeout_ms : 5000;

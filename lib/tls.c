@@ -458,6 +458,32 @@ int spa_tls_check_cn(X509 *cert, const char *host, char *why, size_t n)
     return 0;
 }
 
+int spa_tls_cn_name(X509 *cert, char *name, size_t n)
+{
+    X509_NAME *subj = cert ? X509_get_subject_name(cert) : NULL;
+    int idx = subj ? X509_NAME_get_index_by_NID(subj, NID_commonName, -1) : -1;
+    unsigned char *u = NULL;
+    int len, rc = -1;
+
+    if (idx < 0 || !n)
+        return -1;
+    len = ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subj, idx)));
+    if (len > 0 && !memchr(u, '\0', (size_t)len)) {
+        const char *slash = memchr(u, '/', (size_t)len);
+        size_t cl = slash ? (size_t)(slash - (const char *)u) : (size_t)len;
+        unsigned char ip[16];
+        int fam;
+        if (cl > 0 && cl < n && tls_dns_ok((const char *)u, cl) &&
+            !tls_parse_ip((const char *)u, cl, ip, &fam)) {
+            memcpy(name, u, cl);
+            name[cl] = '\0';
+            rc = 0;
+        }
+    }
+    OPENSSL_free(u);
+    return rc;
+}
+
 /* Reduce an address to 16 bytes + family; IPv4-mapped IPv6 becomes IPv4. */
 static int tls_addr_key(const struct sockaddr *sa, unsigned char out[16])
 {

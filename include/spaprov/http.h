@@ -102,6 +102,13 @@ typedef struct spa_http_request {
     size_t naddrs;
     const spa_hosts *hosts;
     struct evdns_base *dns;
+    /* https to an IP-literal host: the server is accepted when its
+     * certificate's CN names a host that resolves to that IP (the guide's
+     * rule). resolve_name(ctx, name, out, max) gives the name's addresses;
+     * NULL: hosts, then the system resolver (blocking, once per handshake). */
+    size_t (*resolve_name)(void *ctx, const char *name, struct sockaddr_storage *out,
+                           size_t max);
+    void *resolve_ctx;
 } spa_http_request;
 
 typedef struct spa_http_client spa_http_client;

@@ -88,6 +88,10 @@ int spa_tls_cn_matches(const char *cn, const char *host);
 /* The CN rule on a certificate (every CN entry of the subject is tried).
  * 1 or 0; why[n] gets the CN seen when it fails. */
 int spa_tls_check_cn(X509 *cert, const char *host, char *why, size_t n);
+/* The host name in a server certificate's first CN ("FQDN[/info]" gives
+ * FQDN) into name[n], for an IP-literal URL whose server is checked by
+ * resolving that name. 0, or -1 when there is none or it is not a name. */
+int spa_tls_cn_name(X509 *cert, char *name, size_t n);
 /* The IP rule: 1 if peer's address (port ignored; IPv4-mapped IPv6 equals
  * IPv4) is one of addrs[0..n), else 0. */
 int spa_tls_check_peer_ip(const struct sockaddr *peer, const struct sockaddr_storage *addrs,

@@ -169,6 +169,8 @@ check "another CA's root: refused" has "$T/wrongca.json" '"err":"ssl handshake f
 printf '127.0.0.2 prov.test\n' >"$T/elsewhere.hosts"
 unit ip "https://127.0.0.1:$SP/spa\$MA.cfg" "$T/elsewhere.hosts" "$CA/server-ca.crt" "${DEV[@]}"
 check "an address the certificate's name does not resolve to: refused" has "$T/ip.json" '"err":"ssl handshake failed"'
+unit ipok "https://127.0.0.1:$SP/spa\$MA.cfg" "$O/prov.test.hosts" "$CA/server-ca.crt" "${DEV[@]}"
+check "an IP URL whose certificate name resolves to that IP: accepted" has "$T/ipok/config.xml" 'from-spaprovd'
 check "refusals leave the unit unchanged" bash -c "! grep -q GPP_D '$T/cn/config.xml' '$T/wrongca/config.xml' '$T/ip/config.xml'"
 ca ca issue-device --ca "$T/ca2" --model SPA2102 --mac $MAC --serial 88012BA01234 --out "$T/rogue" >/dev/null
 unit roguedev "$URL" "$O/prov.test.hosts" "$CA/server-ca.crt" --cert "$T/rogue/$MAC.crt" --key "$T/rogue/$MAC.key"

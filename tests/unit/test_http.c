@@ -817,6 +817,21 @@ static SSL_CTX *client_ctx(const char *ca, const char *crt, const char *key)
     return c;
 }
 
+/* A resolver that puts every name on 127.0.0.9 (not the test server). */
+static size_t resolve_elsewhere(void *ctx, const char *name, struct sockaddr_storage *out,
+                                size_t max)
+{
+    struct sockaddr_in *sin = (struct sockaddr_in *)(void *)out;
+    (void)ctx;
+    (void)name;
+    if (!max)
+        return 0;
+    memset(out, 0, sizeof *out);
+    sin->sin_family = AF_INET;
+    sin->sin_addr.s_addr = htonl(0x7f000009u);
+    return 1;
+}
+
 static void test_https(void **st)
 {
     struct event_base *base = event_base_new();
@@ -886,10 +901,15 @@ static void test_https(void **st)
     assert_int_equal(o.error, SPA_HTTP_ETLS);
     assert_int_equal(o.verify, SPA_TLS_VERIFY_CN);
     assert_non_null(strstr(o.detail, "CN=localhost/mailto:admin@localhost"));
-    /* ... including an IP literal, since the CN names localhost */
+    /* ... an IP literal whose CN names a host that resolves elsewhere */
     snprintf(url, sizeof url, "https://127.0.0.1:%u/spa.cfg", port);
+    rq.resolve_name = resolve_elsewhere;
     run(base, &rq, &o);
     assert_int_equal(o.verify, SPA_TLS_VERIFY_CN);
+    /* ... but accepted when that name (localhost) resolves to the server's IP */
+    rq.resolve_name = NULL;
+    run(base, &rq, &o);
+    assert_int_equal(o.error, SPA_HTTP_OK);
     /* unless the caller opts out of the guide's rules (chain still checked) */
     rq.no_server_checks = 1;
     run(base, &rq, &o);
