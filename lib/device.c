@@ -304,7 +304,8 @@ spa_device *spa_device_new(struct event_base *base, const spa_device_opts *o, sp
     if (device_identity(dev, o, d) < 0)
         goto fail;
     spa_device_net_opts no = { o->hosts_file, o->ca_file, o->cert_file, o->key_file,
-                               o->timeout_ms, o->tftp_timeout_ms, o->tftp_retries };
+                               o->timeout_ms, o->tftp_timeout_ms, o->tftp_retries,
+                               o->tftp_req };
     if (!(dev->net = spa_device_net_new(base, &no, d)))
         goto fail;
     spa_rng_seed(&dev->rng, seed_from(o, dev->id.mac));

@@ -34,6 +34,7 @@ struct spa_device_net {
     SSL_CTX *tls;
     unsigned timeout_ms;
     spa_tftp_timing tftp;
+    spa_tftp_opts tftp_req;       /* options every TFTP request asks for */
     net_xfer *xfers;              /* outstanding transfers */
     net_sender senders[NET_MAX_SENDERS];
 };
@@ -76,6 +77,7 @@ spa_device_net *spa_device_net_new(struct event_base *base, const spa_device_net
     n->timeout_ms = o->timeout_ms ? o->timeout_ms : 30000;
     n->tftp.timeout_ms = o->tftp_timeout_ms;
     n->tftp.max_retries = o->tftp_retries;
+    n->tftp_req = o->tftp_req;
     if (o->hosts_file && !(n->hosts = spa_hosts_load(o->hosts_file, d)))
         goto fail;
     spa_tls_client_opts t = { .ca_file = o->ca_file, .cert_file = o->cert_file,
@@ -299,6 +301,7 @@ static int tftp_try(net_xfer *x)
     memset(&o, 0, sizeof o);
     o.mode = SPA_TFTP_OCTET;
     o.timing = x->net->tftp;
+    o.req = x->net->tftp_req;
     if (x->method == SPA_XFER_PUT)
         x->top = spa_tftp_put(x->net->base, sa, addr_len(&x->addrs[x->cur]), x->path, x->body,
                               x->body_len, &o, tftp_done, x);

@@ -581,7 +581,8 @@ static int load_stage(const char *file, const spa_model *m, spa_profile *prof, s
 static int fleet_parts(spa_fleet *f, const spa_fleet_opts *o, spa_diags *d)
 {
     spa_device_net_opts no = { o->hosts_file, o->ca_file, NULL, NULL,
-                               o->timeout_ms, o->tftp_timeout_ms, o->tftp_retries };
+                               o->timeout_ms, o->tftp_timeout_ms, o->tftp_retries,
+                               o->tftp_req };
     if (!(f->model = spa_model_load_builtin(o->model ? o->model : "SPA2102", d)))
         return -1;
     if ((o->state_dir && !(f->state_dir = strdup(o->state_dir))) ||

@@ -359,6 +359,41 @@ size_t spa_tftp_encode_error(uint8_t *out, size_t cap, int code, const char *msg
     return w.bad ? 0 : w.len;
 }
 
+int spa_tftp_opts_parse(const char *list, spa_tftp_opts *o, spa_tftp_err *err)
+{
+    spa_tftp_opts out;
+    unsigned unknown = 0;
+    const char *p = list;
+    memset(&out, 0, sizeof out);
+    while (p && *p) {
+        char item[64], *eq;
+        size_t n = strcspn(p, ",");
+        if (n == 0 || n >= sizeof item) {
+            spa_tftp_err_set(err, SPA_TFTP_EOPTNEG, "malformed option list at '%.20s'", p);
+            return -1;
+        }
+        memcpy(item, p, n);
+        item[n] = '\0';
+        eq = strchr(item, '=');
+        if (eq)
+            *eq++ = '\0';
+        if (!eq && strcasecmp(item, "tsize") != 0) {
+            spa_tftp_err_set(err, SPA_TFTP_EOPTNEG, "option '%s' needs a value", item);
+            return -1;
+        }
+        if (take_option(item, eq ? eq : "0", &out, &unknown, err) < 0)
+            return -1;
+        if (unknown) {
+            spa_tftp_err_set(err, SPA_TFTP_EOPTNEG,
+                             "unknown option '%s' (blksize, tsize, timeout, windowsize)", item);
+            return -1;
+        }
+        p += n + (p[n] == ',');
+    }
+    *o = out;
+    return 0;
+}
+
 size_t spa_tftp_encode_oack(uint8_t *out, size_t cap, const spa_tftp_opts *opts)
 {
     wr w = { out, cap, 0, 0 };

@@ -49,6 +49,7 @@ static void usage(FILE *f)
         "  --seed N                 random seed (deterministic jitter)\n"
         "  --tftp-timeout MS        first TFTP retransmission (default 1000, doubles)\n"
         "  --tftp-retries N         TFTP timeouts before giving up (default 5)\n"
+        "  --tftp-options LIST      ask for RFC 2347 options: blksize=N,tsize,timeout=S,windowsize=W\n"
         "  --http-timeout MS        whole HTTP request (default 30000)\n"
         "  -v, --verbose            engine log lines also to stderr\n"
         "       spasim --fleet N --mac-base MAC [--model M] [fleet options] (spasim --fleet 1 --help)\n"
@@ -77,6 +78,7 @@ static const struct option longopts[] = {
     { "verbose", no_argument, NULL, 'v' },
     { "tftp-timeout", required_argument, NULL, 'T' },
     { "tftp-retries", required_argument, NULL, 'R' },
+    { "tftp-options", required_argument, NULL, 'O' },
     { "http-timeout", required_argument, NULL, 'W' },
     { "help", no_argument, NULL, '?' + 256 },
     { "version", no_argument, NULL, 'V' },
@@ -149,6 +151,14 @@ static int parse_args(int argc, char **argv, args *a)
             else
                 a->dev.timeout_ms = (unsigned)v;
             break;
+        case 'O': {
+            spa_tftp_err e;
+            if (spa_tftp_opts_parse(optarg, &a->dev.tftp_req, &e) < 0) {
+                fprintf(stderr, "spasim: --tftp-options: %s\n", e.msg);
+                return EXIT_USAGE;
+            }
+            break;
+        }
         case '?' + 256: usage(stdout); return -1;
         case 'V': printf("spasim (spaprov) %s\n", spa_version()); return -1;
         default: usage(stderr); return EXIT_USAGE;
@@ -385,7 +395,8 @@ static void fleet_usage(FILE *f)
         "  --fleet-certs DIR        client certificates DIR/<mac>.crt + DIR/<mac>.key\n"
         "  --fleet-ca CERT --fleet-ca-key KEY   issue client certificates in memory\n"
         "  --dhcp-tftp HOST[:PORT], --hosts FILE, --ca FILE, --syslog HOST:PORT, --seed N,\n"
-        "  --tftp-timeout MS, --tftp-retries N, --http-timeout MS, -v   as for one unit\n"
+        "  --tftp-timeout MS, --tftp-retries N, --tftp-options LIST, --http-timeout MS, -v\n"
+        "                           as for one unit\n"
         "JSON statistics on stdout; exit 0 when no resync or upgrade failed, 1 otherwise.\n",
         SPA_FLEET_SERIAL_BASE);
 }
@@ -413,6 +424,7 @@ static const struct option fleet_longopts[] = {
     { "seed", required_argument, NULL, 'r' },
     { "tftp-timeout", required_argument, NULL, 'T' },
     { "tftp-retries", required_argument, NULL, 'R' },
+    { "tftp-options", required_argument, NULL, 'O' },
     { "http-timeout", required_argument, NULL, 'W' },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
@@ -447,6 +459,14 @@ static int fleet_number(int c, const char *arg, fleet_args *a)
     case 'r': bad = parse_num(arg, UINT64_MAX, &v) < 0; a->o.seed = v; break;
     case 'T': bad = parse_num(arg, 600000, &v) < 0 || v == 0; a->o.tftp_timeout_ms = (unsigned)v; break;
     case 'R': bad = parse_num(arg, 100, &v) < 0 || v == 0; a->o.tftp_retries = (unsigned)v; break;
+    case 'O': {
+        spa_tftp_err e;
+        if (spa_tftp_opts_parse(arg, &a->o.tftp_req, &e) < 0) {
+            fprintf(stderr, "spasim: --tftp-options: %s\n", e.msg);
+            return EXIT_USAGE;
+        }
+        return 0;
+    }
     default: bad = parse_num(arg, 600000, &v) < 0 || v == 0; a->o.timeout_ms = (unsigned)v; break;
     }
     if (!bad)

@@ -13,6 +13,7 @@
 #include "spaprov/diag.h"
 #include "spaprov/engine.h"
 #include "spaprov/params.h"
+#include "spaprov/tftp.h"
 
 struct event_base;
 struct ssl_ctx_st;   /* OpenSSL SSL_CTX */
@@ -93,6 +94,7 @@ typedef struct spa_device_net_opts {
     unsigned timeout_ms;      /* per HTTP request; 0 = 30000 */
     unsigned tftp_timeout_ms; /* first TFTP retransmission; 0 = 1000 (doubles) */
     unsigned tftp_retries;    /* TFTP timeouts before giving up; 0 = 5 */
+    spa_tftp_opts tftp_req;   /* RFC 2347 options every RRQ/WRQ asks for (none: RFC 1350) */
 } spa_device_net_opts;
 
 /* Completion of a transfer started with spa_device_net_start (always from
@@ -140,6 +142,7 @@ typedef struct spa_device_opts {
     unsigned timeout_ms;      /* per HTTP request; 0 = 30000 */
     unsigned tftp_timeout_ms; /* first TFTP retransmission; 0 = 1000 (doubles) */
     unsigned tftp_retries;    /* TFTP timeouts before giving up; 0 = 5 */
+    spa_tftp_opts tftp_req;   /* TFTP options to ask for (spa_tftp_opts_parse) */
     bool verbose;             /* engine log lines also to stderr (never secrets) */
     bool no_start_delay;      /* first power-up resync at once (for --once) */
     uint64_t seed;            /* random seed (0: from the clock and MAC) */

@@ -15,6 +15,7 @@
 #include "spaprov/buf.h"
 #include "spaprov/diag.h"
 #include "spaprov/engine.h"
+#include "spaprov/tftp.h"
 
 struct event_base;
 struct ssl_ctx_st;   /* OpenSSL SSL_CTX */
@@ -127,6 +128,7 @@ typedef struct spa_fleet_opts {
     const char *ca_file;      /* HTTPS trust anchors */
     const char *syslog;       /* "HOST[:PORT]" overriding Syslog_/Debug_Server */
     unsigned timeout_ms, tftp_timeout_ms, tftp_retries;   /* real time, as spa_device_net */
+    spa_tftp_opts tftp_req;   /* TFTP options every unit asks for (spa_tftp_opts_parse) */
     uint32_t until_resyncs;   /* > 0: leave the event loop once every unit has had
                                  this many successful resync sequences */
     uint64_t seed;            /* random seed (0: from the clock) */

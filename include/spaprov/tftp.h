@@ -116,6 +116,11 @@ typedef struct spa_tftp_limits {
 int spa_tftp_negotiate(const spa_tftp_limits *lim, int opcode, const spa_tftp_opts *req,
                        uint64_t filesize, spa_tftp_opts *ack, spa_tftp_err *err);
 
+/* Parse a client's option list "blksize=1428,tsize,timeout=2,windowsize=4"
+ * (tsize without a value asks the size; "" asks nothing) into o. 0, or -1
+ * with the reason in err (unknown, duplicate, malformed or out of range). */
+int spa_tftp_opts_parse(const char *list, spa_tftp_opts *o, spa_tftp_err *err);
+
 /* Client side: check that an OACK grants only what was asked (blksize and
  * windowsize no larger, timeout equal). -1 with err (code 8) otherwise. */
 int spa_tftp_check_oack(const spa_tftp_opts *req, const spa_tftp_opts *oack, spa_tftp_err *err);

@@ -76,7 +76,7 @@ static int setup(void **state)
     snprintf(hosts, sizeof hosts,
              "127.0.0.2 prov.test\n127.0.0.1 prov.test\n127.0.0.2 v6.test\n::1 v6.test\n");
     tu_write(f->dir, "hosts", hosts, path, sizeof path);
-    spa_device_net_opts no = { path, NULL, NULL, NULL, 5000, 100, 1 };
+    spa_device_net_opts no = { path, NULL, NULL, NULL, 5000, 100, 1, { 0 } };
     f->net = spa_device_net_new(f->base, &no, NULL);
     assert_non_null(f->net);
     *state = f;

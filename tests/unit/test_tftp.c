@@ -390,6 +390,32 @@ static void test_texts(void **st)
     assert_string_equal(spa_tftp_opcode_name(0), "unknown");
 }
 
+/* The client's option list (spasim --tftp-options). */
+static void test_opts_parse(void **state)
+{
+    spa_tftp_opts o;
+    spa_tftp_err e;
+    (void)state;
+    assert_int_equal(spa_tftp_opts_parse("blksize=1428,tsize,timeout=2,windowsize=4", &o, &e), 0);
+    assert_int_equal(o.present, SPA_TFTP_OPT_BLKSIZE | SPA_TFTP_OPT_TSIZE | SPA_TFTP_OPT_TIMEOUT |
+                                    SPA_TFTP_OPT_WINDOWSIZE);
+    assert_int_equal(o.blksize, 1428);
+    assert_int_equal(o.tsize, 0);
+    assert_int_equal(o.timeout, 2);
+    assert_int_equal(o.windowsize, 4);
+    assert_int_equal(spa_tftp_opts_parse("", &o, &e), 0);
+    assert_int_equal(o.present, 0);
+    o.present = 99;
+    static const char *const bad[] = { "blksize=7", "blksize=65465", "timeout=0", "timeout=256",
+                                       "windowsize=0", "blksize", "blksize=x", "foo=1",
+                                       "tsize,tsize", ",", "blksize=8,,tsize" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(spa_tftp_opts_parse(bad[i], &o, &e), -1);
+        assert_true(e.msg[0] != '\0');
+        assert_int_equal(o.present, 99);   /* untouched on error */
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -398,7 +424,7 @@ int main(void)
         cmocka_unit_test(test_decode_oversize), cmocka_unit_test(test_roundtrip),
         cmocka_unit_test(test_negotiate),       cmocka_unit_test(test_check_oack),
         cmocka_unit_test(test_check_path),      cmocka_unit_test(test_netascii),
-        cmocka_unit_test(test_texts),
+        cmocka_unit_test(test_texts),           cmocka_unit_test(test_opts_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
