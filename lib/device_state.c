@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "spaprov/device.h"
+#include "spaprov/hex.h"
 #include "spaprov/profile.h"
 
 /* ---- state file ------------------------------------------------------------- */
@@ -383,24 +384,13 @@ out:
 
 /* ---- text helpers ------------------------------------------------------------ */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int spa_device_url_decode(const char *in, size_t len, spa_buf *out)
 {
     for (size_t i = 0; i < len; i++) {
         char c = in[i];
         if (c == '%') {
-            int hi = i + 2 < len ? hexval(in[i + 1]) : -1;
-            int lo = i + 2 < len ? hexval(in[i + 2]) : -1;
+            int hi = i + 2 < len ? spa_hex_value(in[i + 1]) : -1;
+            int lo = i + 2 < len ? spa_hex_value(in[i + 2]) : -1;
             if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
                 return -1;
             c = (char)(hi * 16 + lo);

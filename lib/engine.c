@@ -94,6 +94,17 @@ void eng_env(const spa_engine *e, spa_macro_state *st, spa_macro_env *env)
     env->state = st;
 }
 
+void eng_rule_env(const spa_engine *e, spa_macro_state *st, spa_macro_env *env, spa_rule_env *re,
+                  const char *file)
+{
+    eng_env(e, st, env);
+    memset(re, 0, sizeof *re);
+    re->lookup = spa_macro_env_lookup;
+    re->ctx = env;
+    re->dhcp_server = e->dhcp;
+    re->file = file;
+}
+
 void eng_log_text(spa_engine *e, int sev, const char *tmpl)
 {
     spa_macro_state st;
@@ -497,11 +508,7 @@ static void eval_triggers(spa_engine *e)
         return;
     if (!eng_bool(e, "Provision_Enable", true))
         return;
-    eng_env(e, &st, &env);
-    memset(&re, 0, sizeof re);
-    re.lookup = spa_macro_env_lookup;
-    re.ctx = &env;
-    re.dhcp_server = e->dhcp;
+    eng_rule_env(e, &st, &env, &re, NULL);
     for (int i = 0; i < 2; i++) {
         if (e->trig[i] && spa_rule_eval_trigger(e->trig[i], &re, NULL) == 1) {
             e->stats.triggers++;

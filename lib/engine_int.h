@@ -54,6 +54,10 @@ struct spa_engine {
 /* ---- engine.c ---- */
 /* Macro environment over e; st is filled and must live as long as env. */
 void eng_env(const spa_engine *e, spa_macro_state *st, spa_macro_env *env);
+/* eng_env plus the rule-evaluation context over it (DHCP server, file named
+ * in messages: the rule's parameter, or NULL). */
+void eng_rule_env(const spa_engine *e, spa_macro_state *st, spa_macro_env *env, spa_rule_env *re,
+                  const char *file);
 /* A parameter's value ("" when the model lacks it). */
 const char *eng_param(const spa_engine *e, const char *name);
 /* A Bool parameter (def when unset or not a Bool). */

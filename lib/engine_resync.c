@@ -169,12 +169,7 @@ static int choose(spa_engine *e, engine_job *job, spa_engine_err *err)
         *err = SPA_ERR_BAD_RULE;
         return bad ? STEP_FAIL : STEP_NEXT;
     }
-    eng_env(e, &st, &env);
-    memset(&re, 0, sizeof re);
-    re.lookup = spa_macro_env_lookup;
-    re.ctx = &env;
-    re.dhcp_server = e->dhcp;
-    re.file = name;
+    eng_rule_env(e, &st, &env, &re, name);
     int rc = spa_rule_eval(r, &re, &job->res, NULL);
     if (rc == 0 && eng_dhcp_port(e, &job->res) < 0)
         rc = -2;

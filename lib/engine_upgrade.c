@@ -80,12 +80,7 @@ static int choose(spa_engine *e, engine_job *job, bool retry_due)
     spa_rule *r = eng_rule(e, "Upgrade_Rule", SPA_RULE_UPGRADE, &bad);
     if (!r)
         return 0;   /* empty, or a syntax error (spc lint reports it) */
-    eng_env(e, &st, &env);
-    memset(&re, 0, sizeof re);
-    re.lookup = spa_macro_env_lookup;
-    re.ctx = &env;
-    re.dhcp_server = e->dhcp;
-    re.file = "Upgrade_Rule";
+    eng_rule_env(e, &st, &env, &re, "Upgrade_Rule");
     int rc = spa_rule_eval(r, &re, &job->res, NULL);
     spa_rule_free(r);
     if (rc == 0 && eng_dhcp_port(e, &job->res) < 0)
@@ -297,12 +292,7 @@ int spa_engine_request_report(spa_engine *e, int64_t now)
     spa_rule *r = eng_rule(e, "Report_Rule", SPA_RULE_REPORT, &bad);
     if (!r)
         return bad ? report_fail(e, SPA_ERR_BAD_RULE, NULL) : -1;
-    eng_env(e, &st, &env);
-    memset(&re, 0, sizeof re);
-    re.lookup = spa_macro_env_lookup;
-    re.ctx = &env;
-    re.dhcp_server = e->dhcp;
-    re.file = "Report_Rule";
+    eng_rule_env(e, &st, &env, &re, "Report_Rule");
     spa_rule_result_init(&res);
     rc = spa_rule_eval(r, &re, &res, NULL);
     spa_rule_free(r);

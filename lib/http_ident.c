@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "spaprov/hex.h"
 #include "spaprov/http_ident.h"
 
 static int ua_fail(spa_user_agent *out, char *why, size_t whylen, const char *msg)
@@ -138,17 +139,6 @@ int spa_ua_parse(const char *s, size_t n, spa_user_agent *out, char *why, size_t
 
 /* ---- MAC finder -------------------------------------------------------------- */
 
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Length of a colon separator at s[i] (":" or "%3A"), or 0. */
 static size_t mac_sep(const char *s, size_t n, size_t i)
 {
@@ -165,10 +155,10 @@ static size_t mac_colon_at(const char *s, size_t n, size_t i, char mac[13])
 {
     size_t p = i, sl = 0, k;
 
-    if (i > 0 && (hexval((unsigned char)s[i - 1]) >= 0 || s[i - 1] == ':'))
+    if (i > 0 && (spa_hex_value((unsigned char)s[i - 1]) >= 0 || s[i - 1] == ':'))
         return 0;
     for (k = 0; k < 6; k++) {
-        if (p + 1 >= n || hexval((unsigned char)s[p]) < 0 || hexval((unsigned char)s[p + 1]) < 0)
+        if (p + 1 >= n || spa_hex_value((unsigned char)s[p]) < 0 || spa_hex_value((unsigned char)s[p + 1]) < 0)
             return 0;
         mac[2 * k] = (char)tolower((unsigned char)s[p]);
         mac[2 * k + 1] = (char)tolower((unsigned char)s[p + 1]);
@@ -181,7 +171,7 @@ static size_t mac_colon_at(const char *s, size_t n, size_t i, char mac[13])
             p += l;
         }
     }
-    if (p < n && (hexval((unsigned char)s[p]) >= 0 || mac_sep(s, n, p)))
+    if (p < n && (spa_hex_value((unsigned char)s[p]) >= 0 || mac_sep(s, n, p)))
         return 0;
     mac[12] = '\0';
     return p - i;
@@ -234,13 +224,13 @@ spa_mac_form spa_mac_find(const char *s, size_t n, char mac[13])
         size_t j;
         spa_mac_form f;
 
-        if (hexval((unsigned char)s[i]) < 0) {
+        if (spa_hex_value((unsigned char)s[i]) < 0) {
             i++;
             continue;
         }
         if (mac_colon_at(s, n, i, mac))
             return SPA_MAC_MAC;
-        for (j = i; j < n && hexval((unsigned char)s[j]) >= 0; j++)
+        for (j = i; j < n && spa_hex_value((unsigned char)s[j]) >= 0; j++)
             ;
         /* A run glued to a colon pair is part of something else (IPv6, ...). */
         if (!(j < n && s[j] == ':') && !(i > 0 && s[i - 1] == ':')) {

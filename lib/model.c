@@ -78,16 +78,6 @@ static void oom(loader *L, unsigned line)
     err(L, line, 0, "oom", "out of memory");
 }
 
-static char *dupn(const char *s, size_t n)
-{
-    char *p = malloc(n + 1);
-    if (p) {
-        memcpy(p, s, n);
-        p[n] = '\0';
-    }
-    return p;
-}
-
 static char *trim(char *s)
 {
     while (*s == ' ' || *s == '\t')
@@ -416,7 +406,7 @@ static char *dir_of(const char *path)
         return strdup(".");
     if (slash == path)
         return strdup("/");
-    return dupn(path, (size_t)(slash - path));
+    return strndup(path, (size_t)(slash - path));
 }
 
 static const struct spa_builtin_file *builtin_find(const char *name)
@@ -612,7 +602,7 @@ static void parse_line(loader *L, unsigned line, const char *s, size_t len)
         start++;
     if (start == len || s[start] == '#')
         return;
-    char *copy = dupn(s + start, len - start);
+    char *copy = strndup(s + start, len - start);
     if (!copy) {
         oom(L, line);
         return;

@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include "spaprov/hex.h"
 #include "spaprov/sip.h"
 
 /* ---- characters ------------------------------------------------------------------- */
@@ -593,16 +594,6 @@ int spa_sip_digest_parse(const char *value, spa_sip_digest *dg, const char **why
     return digest_required(dg, why);
 }
 
-static void hex(const unsigned char *b, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[b[i] >> 4];
-        out[2 * i + 1] = digits[b[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 /* MD5 of the ':'-joined parts, as 32 lower-case hex digits. */
 static int md5_join(const char *const *parts, size_t n, char out[33])
 {
@@ -617,7 +608,7 @@ static int md5_join(const char *const *parts, size_t n, char out[33])
     EVP_MD_CTX_free(x);
     if (!ok)
         return -1;
-    hex(md, 16, out);
+    spa_hex_encode(md, 16, out);
     return 0;
 }
 
@@ -673,7 +664,7 @@ static int nonce_mac(const spa_sip_nonce_key *k, const char *ts, const char *pee
     if (!EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, k->secret, sizeof k->secret,
                    (const unsigned char *)msg, (size_t)n, md, sizeof md, &mdlen) || mdlen != 32)
         return -1;
-    hex(md, 16, out);
+    spa_hex_encode(md, 16, out);
     return 0;
 }
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <event2/event.h>
+#include "spaprov/hex.h"
 #include "spaprov/syslog.h"
 
 static const char *const month_names[12] = {
@@ -264,13 +265,7 @@ static size_t parse_3164_time(const cur *c, int lenient, spa_syslog_time *t, uns
         digits(c, k + 4, 2, &mi) || !at_char(c, k + 6, ':') || digits(c, k + 7, 2, &s) ||
         day < 1 || day > 31 || !valid_hms(h, mi, s))
         return 0;
-    memset(t, 0, sizeof *t);
-    t->mon = mon;
-    t->mday = day;
-    t->hour = h;
-    t->min = mi;
-    t->sec = s;
-    t->usec = -1;
+    *t = (spa_syslog_time){ .mon = mon, .mday = day, .hour = h, .min = mi, .sec = s, .usec = -1 };
     return k + 9 - a;
 }
 
@@ -288,14 +283,8 @@ static size_t parse_5424_time(const cur *c, int lenient, spa_syslog_time *t, uns
         return 0;
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || !valid_hms(h, mi, s))
         return 0;
-    memset(t, 0, sizeof *t);
-    t->year = y;
-    t->mon = mo;
-    t->mday = d;
-    t->hour = h;
-    t->min = mi;
-    t->sec = s;
-    t->usec = -1;
+    *t = (spa_syslog_time){ .year = y, .mon = mo, .mday = d, .hour = h, .min = mi, .sec = s,
+                            .usec = -1 };
     k = a + 19;
     if (at_char(c, k, '.')) {
         size_t f = k + 1;
@@ -330,16 +319,6 @@ static size_t parse_5424_time(const cur *c, int lenient, spa_syslog_time *t, uns
         return k - a;
     }
     return 0;
-}
-
-static char *dup_range(const char *p, size_t n)
-{
-    char *s = malloc(n + 1);
-    if (s) {
-        memcpy(s, p, n);
-        s[n] = '\0';
-    }
-    return s;
 }
 
 /* Optional "TAG[:|[pid]:] " at the start of 3164 content. */
@@ -431,7 +410,7 @@ static int parse_3164(cur *c, int lenient, spa_syslog_msg *m)
         }
     }
     parse_tag(c, m);
-    m->msg = dup_range(c->p + c->i, c->n - c->i);
+    m->msg = strndup(c->p + c->i, c->n - c->i);
     return m->msg ? 0 : fail(c, "syslog-memory", "out of memory");
 }
 
@@ -515,7 +494,7 @@ static int sd_5424(cur *c, int lenient, spa_syslog_msg *m)
         }
         j++;
     }
-    m->sd = dup_range(c->p + a, j - a);
+    m->sd = strndup(c->p + a, j - a);
     c->i = j;
     return m->sd ? 0 : fail(c, "syslog-memory", "out of memory");
 }
@@ -550,7 +529,7 @@ static int parse_5424(cur *c, int lenient, spa_syslog_msg *m)
         if (c->n - c->i >= 3 && memcmp(c->p + c->i, "\xEF\xBB\xBF", 3) == 0)
             c->i += 3;
     }
-    m->msg = dup_range(c->p + c->i, c->n - c->i);
+    m->msg = strndup(c->p + c->i, c->n - c->i);
     return m->msg ? 0 : fail(c, "syslog-memory", "out of memory");
 }
 
@@ -589,7 +568,7 @@ int spa_syslog_parse(const char *line, size_t n, int lenient, spa_syslog_msg *m,
         spa_syslog_msg_free(m);
         m->pri = pri;
         m->lenient = keep | SPA_SYSLOG_NO_TIME | SPA_SYSLOG_NO_HOST;
-        m->msg = dup_range(line + from, c.n - from);
+        m->msg = strndup(line + from, c.n - from);
         r = m->msg ? 0 : -1;
     }
     if (lenient)
@@ -603,14 +582,6 @@ int spa_syslog_parse(const char *line, size_t n, int lenient, spa_syslog_msg *m,
 }
 
 /* ---- MAC extraction ----------------------------------------------------- */
-
-static int hexval(int ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    ch = tolower(ch);
-    return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-}
 
 static int word_char(const char *t, size_t n, size_t i)
 {
@@ -627,17 +598,17 @@ static int mac_separated(const char *t, size_t n, size_t i, char out[13])
     sep = t[i + 2];
     if (sep != ':' && sep != '-')
         return 0;
-    if (i > 1 && t[i - 1] == sep && hexval(t[i - 2]) >= 0)
+    if (i > 1 && t[i - 1] == sep && spa_hex_value(t[i - 2]) >= 0)
         return 0; /* inside a longer separated run */
     for (int k = 0; k < 6; k++) {
         size_t p = i + (size_t)k * 3;
-        if (hexval(t[p]) < 0 || hexval(t[p + 1]) < 0 || (k < 5 && t[p + 2] != sep))
+        if (spa_hex_value(t[p]) < 0 || spa_hex_value(t[p + 1]) < 0 || (k < 5 && t[p + 2] != sep))
             return 0;
         out[2 * k] = (char)tolower((unsigned char)t[p]);
         out[2 * k + 1] = (char)tolower((unsigned char)t[p + 1]);
     }
     if (word_char(t, n, i + 17) || (i + 17 < n && t[i + 17] == sep && i + 18 < n &&
-                                     hexval(t[i + 18]) >= 0))
+                                     spa_hex_value(t[i + 18]) >= 0))
         return 0;
     out[12] = '\0';
     return 1;
@@ -648,7 +619,7 @@ static int mac_bare(const char *t, size_t n, size_t i, char out[13])
     if (i + 12 > n || (i > 0 && isalnum((unsigned char)t[i - 1])) || word_char(t, n, i + 12))
         return 0;
     for (size_t k = 0; k < 12; k++) {
-        if (hexval(t[i + k]) < 0)
+        if (spa_hex_value(t[i + k]) < 0)
             return 0;
         out[k] = (char)tolower((unsigned char)t[i + k]);
     }

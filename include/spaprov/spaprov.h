@@ -16,6 +16,7 @@
 #include "spaprov/engine.h"
 #include "spaprov/fleet.h"
 #include "spaprov/firmware.h"
+#include "spaprov/hex.h"
 #include "spaprov/http.h"
 #include "spaprov/http_ident.h"
 #include "spaprov/lint.h"

@@ -13,10 +13,8 @@ command -v curl >/dev/null || exit 77
 CLI=${SPA_BUILD:-.}/spaprov
 [ -x "$CLI" ] || CLI=$(command -v spaprov) || exit 77
 command -v spasim >/dev/null && command -v spaprovd >/dev/null || exit 77
-T=$(mktemp -d)
-PID=
-cleanup() { [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
+. "$(dirname "$0")/lib/peers.sh"
+peers_init e2e
 fail() {
     echo "FAIL: $*"
     for f in "$T"/log "$T"/*.err "$T"/*.json; do
@@ -25,12 +23,7 @@ fail() {
     exit 1
 }
 
-read -r HP SP TP YP < <(python3 -c '
-import socket
-s=[]
-for kind in (socket.SOCK_STREAM,socket.SOCK_STREAM,socket.SOCK_DGRAM,socket.SOCK_DGRAM):
-    x=socket.socket(socket.AF_INET,kind); x.bind(("127.0.0.1",0)); s.append(x)
-print(*[x.getsockname()[1] for x in s])')
+read -r HP SP TP YP < <(pick_ports tcp tcp udp udp)
 
 printf 'HTTP_Port "%s"; HTTPS_Port "%s";\nTFTP_Port "%s"; Syslog_Port "%s";\n' \
     "$HP" "$SP" "$TP" "$YP" >"$T/conf"
@@ -43,13 +36,7 @@ $CLI --data "$D" param set --scope device --target $MAC GPP_A 'e2e-device' || fa
 KEY=$($CLI --data "$D" device show $MAC --secrets) || fail "device key"
 [ ${#KEY} -eq 64 ] || fail "device key length ${#KEY}"
 
-spaprovd --config "$T/conf" --data "$D" 2>"$T/log" &
-PID=$!
-for _ in $(seq 50); do
-    curl -s -o /dev/null "http://127.0.0.1:$HP/" && break
-    sleep 0.1
-done
-kill -0 $PID 2>/dev/null || fail "spaprovd did not start"
+start_spaprovd "$T/conf" "$D" "$HP" || fail "spaprovd did not start"
 
 sim() { # name, state dir, extra args…: JSON in $T/name.json, exit code returned
     local name=$1 st=$2; shift 2
@@ -104,9 +91,6 @@ has_ev "e.get('kind')=='request' and e.get('text','').startswith('tftp RRQ /spa$
 has_ev "e.get('kind')=='result' and e.get('text','').startswith('200 profile')" || fail "result event missing"
 grep -q "$KEY" "$T/log" "$T"/*.err "$T/ev.json" && fail "device key in a log"
 
-kill -TERM $PID
-for _ in $(seq 50); do kill -0 $PID 2>/dev/null || break; sleep 0.1; done
-kill -0 $PID 2>/dev/null && fail "spaprovd ignored SIGTERM"
-PID=
+stop_spaprovd || fail "spaprovd ignored SIGTERM"
 echo "ok"
 exit 0

@@ -16,18 +16,11 @@ command -v python3 >/dev/null && command -v curl >/dev/null || exit 77
 CLI=${SPA_BUILD:-.}/spaprov
 [ -x "$CLI" ] || CLI=$(command -v spaprov) || exit 77
 for p in spasim spaprovd spc; do command -v $p >/dev/null || exit 77; done
-T=$(mktemp -d)
-PIDS=
-cleanup() { for p in $PIDS; do kill -9 "$p" 2>/dev/null; done; rm -rf "$T"; }
-trap cleanup EXIT
+. "$(dirname "$0")/lib/peers.sh"
+peers_init flow5
 dump() { for f in "$T"/*.log "$T"/*.err; do [ -f "$f" ] && sed "s|^|  $(basename "$f"): |" "$f"; done; }
 
-read -r HP SP TP YP AP < <(python3 -c '
-import socket
-s=[]
-for kind in (socket.SOCK_STREAM,socket.SOCK_STREAM,socket.SOCK_DGRAM,socket.SOCK_DGRAM,socket.SOCK_STREAM):
-    x=socket.socket(socket.AF_INET,kind); x.bind(("127.0.0.1",0)); s.append(x)
-print(*[x.getsockname()[1] for x in s])')
+read -r HP SP TP YP AP < <(pick_ports tcp tcp udp udp tcp)
 printf 'HTTP_Port "%s"; HTTPS_Port "%s";\nTFTP_Port "%s"; Syslog_Port "%s";\n' \
     "$HP" "$SP" "$TP" "$YP" >"$T/conf"
 D="$T/data"
@@ -70,9 +63,7 @@ check "no rule below Downgrade_Rev_Limit" sh -c "! grep -q Upgrade_Rule '$T/rend
 check "the skipped step is reported" has "$T/render2.err" "firmware 5.1.11 is below Downgrade_Rev_Limit 5.1.12"
 
 # ---- server ------------------------------------------------------------------------
-spaprovd --config "$T/conf" --data "$D" 2>"$T/spaprovd.log" &
-PIDS="$PIDS $!"
-for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$HP/" && break; sleep 0.1; done
+start_spaprovd "$T/conf" "$D" "$HP" "$T/spaprovd.log" || bad "spaprovd did not start"
 
 # ---- the unit: two upgrades ----------------------------------------------------------
 ST="$T/st1"
@@ -82,7 +73,7 @@ printf '<flat-profile><Profile_Rule>[--key %s]http://127.0.0.1:%s/spa$MA.cfg</Pr
 spasim --model SPA2102 --mac $MAC --serial F5A0001 --state "$ST" --syslog "127.0.0.1:$YP" \
     --http "127.0.0.1:$AP" >"$T/sim1.log" 2>"$T/sim1.err" &
 SIM=$!
-PIDS="$PIDS $SIM"
+PIDS+=("$SIM")
 sw=
 for _ in $(seq 300); do
     sw=$(curl -s "http://127.0.0.1:$AP/admin/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["swver"])' 2>/dev/null)

@@ -17,18 +17,11 @@ command -v python3 >/dev/null && command -v curl >/dev/null || exit 77
 CLI=${SPA_BUILD:-.}/spaprov
 [ -x "$CLI" ] || CLI=$(command -v spaprov) || exit 77
 for p in spasim spaprovd; do command -v $p >/dev/null || exit 77; done
-T=$(mktemp -d)
-PIDS=
-cleanup() { for p in $PIDS; do kill -9 "$p" 2>/dev/null; done; rm -rf "$T"; }
-trap cleanup EXIT
+. "$(dirname "$0")/lib/peers.sh"
+peers_init flow7
 dump() { for f in "$T"/*.log "$T"/*.err "$T"/*.json; do [ -f "$f" ] && sed "s|^|  $(basename "$f"): |" "$f"; done; }
 
-read -r CHP CSP CTP CYP VHP VSP VTP VYP AP < <(python3 -c '
-import socket
-s=[]
-for kind in [socket.SOCK_STREAM]*2+[socket.SOCK_DGRAM]*2+[socket.SOCK_STREAM]*2+[socket.SOCK_DGRAM]*2+[socket.SOCK_STREAM]:
-    x=socket.socket(socket.AF_INET,kind); x.bind(("127.0.0.1",0)); s.append(x)
-print(*[x.getsockname()[1] for x in s])')
+read -r CHP CSP CTP CYP VHP VSP VTP VYP AP < <(pick_ports tcp tcp udp udp tcp tcp udp udp tcp)
 printf 'HTTP_Port "%s"; HTTPS_Port "%s"; TFTP_Port "%s"; Syslog_Port "%s";\n' \
     "$CHP" "$CSP" "$CTP" "$CYP" >"$T/company.conf"
 # The vendor's certificate exists before its server runs: units ship trusting it.
@@ -43,7 +36,6 @@ CD="$T/company"
 VD="$T/vendor"
 C() { $CLI --config "$T/company.conf" --data "$CD" "$@"; }
 V() { $CLI --config "$T/vendor.conf" --data "$VD" "$@"; }
-waitport() { for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0; sleep 0.1; done; return 1; }
 status() { curl -s "http://127.0.0.1:$AP/admin/status" >"$T/status.json"; }
 field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], ""))' "$T/status.json" "$1" 2>/dev/null; }
 
@@ -56,9 +48,7 @@ for m in $RC $PLAIN; do C device add $m SPA2102 --serial S$m || bad "company dev
 C param set --scope global GPP_A acme-provisioned || bad "company param"
 KEY=$(C device show $RC --secrets)
 KEYP=$(C device show $PLAIN --secrets)
-spaprovd --config "$T/company.conf" --data "$CD" 2>"$T/company.log" &
-PIDS="$PIDS $!"
-waitport $CHP || bad "company spaprovd did not start"
+start_spaprovd "$T/company.conf" "$CD" "$CHP" "$T/company.log" || bad "company spaprovd did not start"
 
 # ---- the vendor's data (its server starts later) ---------------------------------------------
 check "rc company add" V rc company add Acme --url "http://127.0.0.1:$CHP/cust\$ISCUST/spa\$MA.cfg" \
@@ -82,7 +72,7 @@ spasim --model SPA2102 --mac $RC --serial S$RC --state "$ST" --http "127.0.0.1:$
     --rc "https://localhost:$VSP/rc\$MA.xml" --ca "$VCERT" --hosts "$T/hosts" --syslog "127.0.0.1:$CYP" \
     --http-timeout 5000 >"$T/sim-rc.log" 2>"$T/sim-rc.err" &
 SIM=$!
-PIDS="$PIDS $SIM"
+PIDS+=("$SIM")
 for _ in $(seq 100); do   # until the admin server answers and the first resync ended
     status
     [ -n "$(field customization)" ] && [ "$(field resync_ok)$(field resync_fail)" != 00 ] && break
@@ -93,9 +83,7 @@ curl -s "http://127.0.0.1:$AP/admin/spacfg.xml" >"$T/before.xml"
 check "not customized yet: no restricted domains" grep -q '<Restricted_Access_Domains ua="na"></Restricted_Access_Domains>' "$T/before.xml"
 
 # ---- the vendor's server ---------------------------------------------------------------------
-spaprovd --config "$T/vendor.conf" --data "$VD" 2>"$T/vendor.log" &
-PIDS="$PIDS $!"
-waitport $VHP || bad "vendor spaprovd did not start"
+start_spaprovd "$T/vendor.conf" "$VD" "$VHP" "$T/vendor.log" || bad "vendor spaprovd did not start"
 code=$(curl -s -o "$T/plain.body" -w '%{http_code}' "http://127.0.0.1:$VHP/rc$RC.xml")
 check "customization refused over plain http (403)" [ "$code" = 403 ]
 check "nothing of it in clear" sh -c "! grep -q -e Acme -e '$KEY' '$T/plain.body'"

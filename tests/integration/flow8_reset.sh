@@ -34,9 +34,7 @@ timeout 150 spasim --model SPA2102 --mac $MAC --serial $SN --state "$S" --http 1
     --syslog "127.0.0.1:$RY" "${TLSDEV[@]}" >"$T/run.out" 2>"$T/run.err" &
 SIMPID=$!
 PIDS+=($SIMPID)
-for _ in $(seq 100); do grep -q "^port " "$T/run.out" 2>/dev/null && break; sleep 0.1; done
-AP=$(awk '/^port /{print $2; exit}' "$T/run.out")
-[ -n "$AP" ] || { echo "FAIL - spasim did not start"; cat "$T/run.err"; exit 1; }
+AP=$(port_line "$T/run.out") || die "spasim did not start"
 status() { curl -s "http://127.0.0.1:$AP/admin/status"; }
 field() { status | python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 live_cfg() { curl -s -o "$1" "http://127.0.0.1:$AP/admin/spacfg.xml"; }

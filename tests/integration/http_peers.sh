@@ -30,44 +30,18 @@ if [ ! -x "$NGINX" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; the
     NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 fi
 
-T=$(mktemp -d)
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-    rm -rf "$T"
-}
-trap cleanup EXIT
 . "$(dirname "$0")/lib/assert.sh"
+. "$(dirname "$0")/lib/peers.sh"
+peers_init http-peers
 
 # ---- the helper program ------------------------------------------------------
 TOOL=${SPA_TOOLS:-$BUILD/tests/tools}/spa_httptool
 [ -x "$TOOL" ] || { echo "spa_httptool not built ($TOOL)"; exit 1; }
 
 # ---- certificates (openssl CLI) --------------------------------------------------
-mkca() { # name CN
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-        -keyout "$T/$1.key" -out "$T/$1.pem" -subj "/CN=$2" \
-        -addext "basicConstraints=critical,CA:TRUE" \
-        -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-}
-mkleaf() { # name ca subject keyspec eku [san]
-    openssl req -new -newkey "$4" -nodes -keyout "$T/$1.key" -out "$T/$1.csr" -subj "$3" 2>/dev/null
-    { echo "extendedKeyUsage=$5"; [ -n "${6:-}" ] && echo "subjectAltName=$6"; } > "$T/$1.ext"
-    openssl x509 -req -in "$T/$1.csr" -CA "$T/$2.pem" -CAkey "$T/$2.key" -CAcreateserial \
-        -days 2 -out "$T/$1.pem" -extfile "$T/$1.ext" 2>/dev/null
-}
-mkca ca "Test Linksys CA"
-mkca rogueca "Some Other CA"
-mkleaf srv ca "/CN=localhost/emailAddress=admin@localhost" rsa:2048 serverAuth "DNS:localhost,IP:127.0.0.1"
-mkleaf wrongcn ca "/CN=wrong.example" rsa:2048 serverAuth "DNS:localhost,IP:127.0.0.1"
-mkleaf roguesrv rogueca "/CN=localhost" rsa:2048 serverAuth "DNS:localhost,IP:127.0.0.1"
-mkleaf dev ca "/C=US/ST=000e08aabbcc/L=88012BA01234/O=Linksys/OU=SPA2102/CN=SPA2102-88012BA01234" \
-    rsa:2048 clientAuth
+test_pki || exit 1
 mkleaf roguedev rogueca "/ST=000e08aabbcc/L=88012BA01234/OU=SPA2102/CN=SPA2102" rsa:2048 clientAuth
-for f in ca srv wrongcn roguesrv dev roguedev; do
-    [ -s "$T/$f.pem" ] || { echo "could not make certificate $f"; exit 1; }
-done
+[ -s "$T/roguedev.pem" ] || { echo "could not make certificate roguedev"; exit 1; }
 
 UA='Linksys/SPA-2102-5.1.10 (88012BA01234)'
 head -c 100000 /dev/urandom > "$T/fw.bin"
@@ -179,59 +153,15 @@ fi
 N=$T/nginx
 mkdir -p "$N/logs" "$N/root" "$N/dav" "$N/tmp"
 echo '<flat-profile><Resync_Periodic>3600</Resync_Periodic></flat-profile>' > "$N/root/spa000e08aabbcc.xml"
-pick_port() { # a free port from the kernel
-    python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])' 2>/dev/null \
-        || echo $((20000 + RANDOM % 20000))
-}
-NP=$(pick_port); NS=$(pick_port); NW=$(pick_port); NR=$(pick_port)
-USER_LINE=""
-[ "$(id -u)" = 0 ] && USER_LINE="user root root;"
-cat > "$N/nginx.conf" <<EOF
-$USER_LINE
-daemon off;
-worker_processes 1;
-pid $N/nginx.pid;
-error_log $N/logs/error.log info;
-events { worker_connections 64; }
-http {
-    log_format spa '\$remote_addr "\$request" \$status ua="\$http_user_agent" dn="\$ssl_client_s_dn" verify=\$ssl_client_verify';
-    access_log $N/logs/access.log spa;
-    client_body_temp_path $N/tmp/body;
-    proxy_temp_path $N/tmp/proxy;
-    fastcgi_temp_path $N/tmp/fastcgi;
-    uwsgi_temp_path $N/tmp/uwsgi;
-    scgi_temp_path $N/tmp/scgi;
+read -r NP NS NW NR < <(pick_ports tcp tcp tcp tcp)
+start_nginx "$N" '$remote_addr "$request" $status ua="$http_user_agent" dn="$ssl_client_s_dn" verify=$ssl_client_verify' "
     server {
         listen 127.0.0.1:$NP;
         root $N/root;
         location /dav/ { root $N; dav_methods PUT; create_full_put_path on; }
     }
-    server {
-        listen 127.0.0.1:$NS ssl;
-        ssl_certificate $T/srv.pem;
-        ssl_certificate_key $T/srv.key;
-        ssl_client_certificate $T/ca.pem;
-        ssl_verify_client on;
-        root $N/root;
-    }
-    server {
-        listen 127.0.0.1:$NW ssl;
-        ssl_certificate $T/wrongcn.pem;
-        ssl_certificate_key $T/wrongcn.key;
-        root $N/root;
-    }
-    server {
-        listen 127.0.0.1:$NR ssl;
-        ssl_certificate $T/roguesrv.pem;
-        ssl_certificate_key $T/roguesrv.key;
-        root $N/root;
-    }
-}
-EOF
-"$NGINX" -t -c "$N/nginx.conf" -p "$N" > "$T/nginx-t.log" 2>&1 || { cat "$T/nginx-t.log"; bad "nginx config"; exit 1; }
-"$NGINX" -c "$N/nginx.conf" -p "$N" > "$T/nginx.out" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 50); do curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$NP/" && break; sleep 0.1; done
+$(tls_servers "$NS" "$NW" "$NR")" || { bad "nginx config"; exit 1; }
+wait_http "http://127.0.0.1:$NP/"
 
 F() { "$TOOL" fetch --timeout 10000 "$@"; }
 F -H "User-Agent: $UA" -o "$T/n1.xml" "http://127.0.0.1:$NP/spa000e08aabbcc.xml" 2> "$T/n1.err"

@@ -15,10 +15,8 @@ for c in openssl curl python3 spasim spaprovd; do
 done
 CLI=${SPA_BUILD:-.}/spaprov
 [ -x "$CLI" ] || CLI=$(command -v spaprov) || exit 77
-T=$(mktemp -d)
-PID=
-cleanup() { [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
+. "$(dirname "$0")/lib/peers.sh"
+peers_init spaprov-ca
 CA="$T/ca"
 O="$T/out"
 printf 'correct horse battery\n' >"$T/pass"
@@ -129,21 +127,14 @@ ca ca show "$CA/nothing.crt" 2>"$T/e" && bad "show of a missing file succeeded"
 check "show of a missing file: named" grep -qF "nothing.crt: not a PEM certificate" "$T/e"
 
 # ---- the certificates at work: spaprovd ⇄ spasim ------------------------------------
-read -r HP SP YP < <(python3 -c '
-import socket
-s=[]
-for kind in (socket.SOCK_STREAM,socket.SOCK_STREAM,socket.SOCK_DGRAM):
-    x=socket.socket(socket.AF_INET,kind); x.bind(("127.0.0.1",0)); s.append(x)
-print(*[x.getsockname()[1] for x in s])')
+read -r HP SP YP < <(pick_ports tcp tcp udp)
 D="$T/data"
 printf 'HTTP_Port "%s"; HTTPS_Port "%s"; TFTP_Port "0"; Syslog_Port "%s";\nTLS_Cert "%s"; TLS_Key "%s"; Client_CA "%s"; HTTPS_Plain "yes";\n' \
     "$HP" "$SP" "$YP" "$O/prov.test.crt" "$O/prov.test.key" "$CA/client-ca.crt" >"$T/conf"
 $CLI --data "$D" device add $MAC SPA2102 --serial 88012BA01234 && $CLI --data "$D" param set --scope device --target $MAC GPP_D from-spaprovd ||
     { echo "FAIL - device add"; exit 1; }
 KEY=$($CLI --data "$D" device show $MAC --secrets)
-spaprovd --config "$T/conf" --data "$D" 2>"$T/provd.log" &
-PID=$!
-for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$HP/" && break; sleep 0.1; done
+start_spaprovd "$T/conf" "$D" "$HP" "$T/provd.log" || bad "spaprovd did not start"
 # unit NAME RULE HOSTS CA [args]: a unit whose request line carries $CCERT
 unit() {
     local name=$1 rule=$2 hosts=$3 ca=$4
@@ -192,7 +183,7 @@ check "spaprovd bound the unique certificate to the MAC" bash -c "$CLI --data '$
 for n in ip roguedev; do   # which refusal each was (for the log)
     python3 -c 'import json,sys; print("# %s: err=%s" % (sys.argv[2], json.load(open(sys.argv[1]))["err"]))' "$T/$n.json" "$n"
 done
-kill -TERM $PID; wait $PID 2>/dev/null; PID=
+stop_spaprovd || bad "spaprovd ignored SIGTERM"
 if [ $FAILS -gt 0 ]; then
     for f in "$T"/*.json "$T"/*.err "$T/provd.log"; do [ -s "$f" ] && { echo "--- $f"; cat "$f"; }; done
     echo "$FAILS check(s) failed"; exit 1

@@ -8,18 +8,11 @@ set -u
 command -v curl >/dev/null && command -v openssl >/dev/null || exit 77
 command -v python3 >/dev/null || exit 77
 CLI=$SPA_BUILD/spaprov
-T=$(mktemp -d)
-PID=
-cleanup() { [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
+. "$(dirname "$0")/lib/peers.sh"
+peers_init spaprovd-http
 fail() { echo "FAIL: $*"; [ -f "$T/log" ] && sed 's/^/  log: /' "$T/log"; exit 1; }
 
-read -r HP SP TP YP HP2 < <(python3 -c '
-import socket
-s=[]
-for kind in (socket.SOCK_STREAM,socket.SOCK_STREAM,socket.SOCK_DGRAM,socket.SOCK_DGRAM,socket.SOCK_STREAM):
-    x=socket.socket(socket.AF_INET,kind); x.bind(("127.0.0.1",0)); s.append(x)
-print(*[x.getsockname()[1] for x in s])')
+read -r HP SP TP YP HP2 < <(pick_ports tcp tcp udp udp tcp)
 
 # A private CA and two device certificates (OU=product, L=serial, ST=MAC).
 mkcert() { # name subject
@@ -48,13 +41,7 @@ $CLI --data "$D" param set --scope device --target 000e08aabb01 Display_Name_1_ 
 mkdir -p "$D/files/fw"
 head -c 100000 /dev/urandom > "$D/files/fw/spa2102-5.2.bin"
 
-spaprovd --config "$T/conf" --data "$D" 2> "$T/log" &
-PID=$!
-for _ in $(seq 50); do
-    curl -s -o /dev/null "http://127.0.0.1:$HP/" && break
-    sleep 0.1
-done
-kill -0 $PID 2>/dev/null || fail "spaprovd did not start"
+start_spaprovd "$T/conf" "$D" "$HP" || fail "spaprovd did not start"
 
 U="http://127.0.0.1:$HP"
 KEY=$($CLI --data "$D" device show 000e08aabb01 --secrets)
@@ -164,14 +151,14 @@ n=$($CLI --data "$D" events --mac 000e08aabb01 --since "$(( $(date +%s) - 600 ))
 # (the HTTP port moves); serving never stops. SIGTERM exits 0.
 cp "$T/conf" "$T/conf.good"
 echo 'HTTP_Port "not-a-port";' >> "$T/conf"
-kill -HUP $PID
+kill -HUP $PROVD_PID
 for _ in $(seq 30); do grep -q 'keeping the old one' "$T/log" && break; sleep 0.1; done
 grep -q 'conf:5:11: error: HTTP_Port: expected a port number' "$T/log" ||
     fail "bad config on SIGHUP not reported"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$U/spa000e08aabb01.cfg")
 [ "$code" = 200 ] || fail "after a bad SIGHUP: $code"
 sed "s/HTTP_Port \"$HP\"/HTTP_Port \"$HP2\"/" "$T/conf.good" > "$T/conf"
-kill -HUP $PID
+kill -HUP $PROVD_PID
 for _ in $(seq 30); do grep -q 'configuration reloaded' "$T/log" && break; sleep 0.1; done
 grep -q 'configuration reloaded' "$T/log" || fail "no reload message"
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HP2/spa000e08aabb01.cfg")
@@ -179,11 +166,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HP2/spa000e08aa
 curl -s -o /dev/null "$U/spa000e08aabb01.cfg" && fail "old port still open after reload"
 code=$(curl -s -k -o /dev/null -w '%{http_code}' "$S/spa000e08aabb01.cfg")
 [ "$code" = 200 ] || fail "https after SIGHUP: $code"
-kill -TERM $PID
-rc=0
-for _ in $(seq 50); do kill -0 $PID 2>/dev/null || break; sleep 0.1; done
-wait $PID || rc=$?
-PID=
-[ "$rc" = 0 ] || fail "SIGTERM exit status $rc"
+stop_spaprovd || fail "spaprovd ignored SIGTERM"
+[ "$PROVD_RC" = 0 ] || fail "SIGTERM exit status $PROVD_RC"
 grep -qi "$KEY" "$T/log" && fail "key in the log"
 echo ok

@@ -17,13 +17,8 @@ command -v python3 >/dev/null && command -v curl >/dev/null && command -v openss
 python3 -c 'import sqlite3' 2>/dev/null || exit 77
 source "$SPA_SRC/tests/integration/lib/assert.sh"
 CLI=$SPA_BUILD/spaprov
-T=$(mktemp -d)
-PID= IPID= LPID=
-cleanup() {
-    for p in $PID $IPID $LPID; do kill -9 "$p" 2>/dev/null; done
-    rm -rf "$T"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib/peers.sh"
+peers_init spaprovd-import-kill
 fail() { echo "FAIL: $*"; [ -f "$T/log" ] && sed 's/^/  log: /' "$T/log" | tail -20; exit 1; }
 D="$T/data"
 DB="$D/spaprov.db"
@@ -64,28 +59,23 @@ complete_rows() { # devices with every field a device must have
     q "SELECT count(*) FROM devices WHERE length(key) = 64 AND length(path) = 32 AND model <> '' AND serial LIKE 'SN%' AND key_gen >= 0"
 }
 
-read -r HP TP < <(python3 -c '
-import socket
-a=socket.socket(); a.bind(("127.0.0.1",0))
-b=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); b.bind(("127.0.0.1",0))
-print(a.getsockname()[1], b.getsockname()[1])')
+read -r HP TP < <(pick_ports tcp udp)
 printf 'HTTP_Port "%s"; HTTPS_Port "0"; TFTP_Port "%s"; Syslog_Port "0";\n' "$HP" "$TP" > "$T/conf"
 $CLI --data "$D" device add 000e08000001 SPA2102 --serial SN0001 || fail "device add"
 
 # ---- 1. spaprovd killed during the import ------------------------------------
-spaprovd --config "$T/conf" --data "$D" 2> "$T/log" &
-PID=$!
-for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$HP/" && break; sleep 0.1; done
-kill -0 $PID 2>/dev/null || fail "spaprovd did not start"
+start_spaprovd "$T/conf" "$D" "$HP" || fail "spaprovd did not start"
 # a steady stream of requests: spaprovd writes request/result events meanwhile
 ( while :; do curl -s -o /dev/null -m 2 "http://127.0.0.1:$HP/spa000e08000001.cfg"; done ) &
 LPID=$!
+PIDS+=($LPID)
 $CLI --data "$D" device import "$T/a.csv" --batch $BATCH > "$T/imp1" 2>&1 &
 IPID=$!
+PIDS+=($IPID)
 n=$(wait_count_above 1) || fail "import did not start writing"
-kill -9 $PID
-wait $PID 2>/dev/null
-PID=
+kill -9 "$PROVD_PID"
+wait "$PROVD_PID" 2>/dev/null
+PROVD_PID=
 echo "# spaprovd killed with $n devices in the database"
 ev_at_kill=$(q "SELECT count(*) FROM events")
 rc=0
@@ -105,6 +95,7 @@ kill $LPID 2>/dev/null; wait $LPID 2>/dev/null; LPID=
 # ---- 2. the import itself killed ---------------------------------------------
 $CLI --data "$D" device import "$T/b.csv" --batch $BATCH > "$T/imp2" 2>&1 &
 IPID=$!
+PIDS+=($IPID)
 n=$(wait_count_above 10001) || fail "second import did not start writing"
 kill -9 $IPID
 wait $IPID 2>/dev/null
@@ -127,9 +118,7 @@ print('\n'.join(r[0] for r in c.execute(\"SELECT mac FROM devices WHERE mac LIKE
 
 # ---- 3. a restarted spaprovd serves them ---------------------------------------
 LAST=$(sed -n "$((got + 1))p" "$T/b.csv" | cut -d, -f1)
-spaprovd --config "$T/conf" --data "$D" 2>> "$T/log" &
-PID=$!
-for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$HP/" && break; sleep 0.1; done
+start_spaprovd "$T/conf" "$D" "$HP" || bad "restarted spaprovd did not start"
 KEY=$($CLI --data "$D" device show "$LAST" --secrets)
 curl -s -m 10 -o "$T/last.cfg" "http://127.0.0.1:$HP/spa$LAST.cfg"
 $CLI --data "$D" render "$LAST" --decoded > "$T/last.xml"
@@ -152,8 +141,6 @@ $CLI --data "$D" device import "$T/b.csv" --batch $BATCH --replace > "$T/imp4" 2
 [ "$($CLI --data "$D" device show "$LAST" --secrets)" = "$KEY" ] &&
     ok "--replace kept the key of a device already imported" || bad "key changed by --replace"
 [ "$(q 'PRAGMA integrity_check')" = ok ] || bad "integrity_check at the end"
-kill -TERM $PID
-wait $PID
-PID=
+stop_spaprovd || bad "spaprovd ignored SIGTERM"
 [ $FAILS = 0 ] || fail "$FAILS failures"
 echo "all ok"

@@ -9,22 +9,12 @@ command -v rsyslogd >/dev/null && command -v curl >/dev/null && command -v pytho
     exit 77
 source "$SPA_SRC/tests/integration/lib/assert.sh"
 CLI=$SPA_BUILD/spaprov
-T=$(mktemp -d)
-PID= RPID=
-cleanup() {
-    [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null
-    [ -n "$RPID" ] && kill "$RPID" 2>/dev/null && sleep 0.2
-    rm -rf "$T"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib/peers.sh"
+peers_init spaprovd-log
 fail() { echo "FAIL: $*"; for f in "$T/err" "$T/syslog.out" "$T/rs.err"; do
     [ -f "$f" ] && sed "s|^|  $(basename "$f"): |" "$f"; done; exit 1; }
 
-read -r HP TP < <(python3 -c '
-import socket
-a=socket.socket(); a.bind(("127.0.0.1",0))
-b=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); b.bind(("127.0.0.1",0))
-print(a.getsockname()[1], b.getsockname()[1])')
+read -r HP TP < <(pick_ports tcp udp)
 
 # A private rsyslogd: imuxsock on $T/log.sock, everything into syslog.out
 # with facility.severity and tag.
@@ -36,7 +26,7 @@ template(name="t" type="string" string="%syslogfacility-text%.%syslogseverity-te
 *.* action(type="omfile" File="$T/syslog.out" template="t")
 EOF
 rsyslogd -n -f "$T/rsyslog.conf" -i "$T/rsyslog.pid" 2> "$T/rs.err" &
-RPID=$!
+PIDS+=($!)
 for _ in $(seq 50); do [ -S "$T/log.sock" ] && break; sleep 0.1; done
 [ -S "$T/log.sock" ] || { echo "rsyslogd did not create its socket; skipping"; cat "$T/rs.err"; exit 77; }
 
@@ -49,20 +39,14 @@ KEY=$($CLI --data "$D" device show $MAC --secrets)
 printf 'HTTP_Port "%s"; HTTPS_Port "0"; TFTP_Port "%s"; Syslog_Port "0";\n' "$HP" "$TP" > "$T/conf"
 printf 'Log "syslog"; Log_Socket "%s"; Log_Level "info";\n' "$T/log.sock" >> "$T/conf"
 
-spaprovd --config "$T/conf" --data "$D" 2> "$T/err" &
-PID=$!
-for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$HP/" && break; sleep 0.1; done
-kill -0 $PID 2>/dev/null || fail "spaprovd did not start"
+start_spaprovd "$T/conf" "$D" "$HP" "$T/err" || fail "spaprovd did not start"
 curl -s -m 10 -o "$T/p.cfg" "http://127.0.0.1:$HP/spa$MAC.cfg" -A "Linksys/SPA-2102-5.1.10 (SNL099)"
 curl -s -m 10 -o /dev/null "http://127.0.0.1:$HP/spa000e08ffffff.cfg"
 curl -s -m 10 -o /dev/null --path-as-is "http://127.0.0.1:$HP/../etc/passwd"
-kill -HUP $PID
+kill -HUP "$PROVD_PID"
 sleep 0.3
-kill -TERM $PID
-rc=0
-wait $PID || rc=$?
-PID=
-[ $rc = 0 ] && ok "spaprovd exit 0" || bad "exit status $rc"
+stop_spaprovd || bad "spaprovd ignored SIGTERM"
+[ "${PROVD_RC:-}" = 0 ] && ok "spaprovd exit 0" || bad "exit status ${PROVD_RC:-none}"
 for _ in $(seq 50); do grep -q 'stopped' "$T/syslog.out" 2>/dev/null && break; sleep 0.1; done
 [ -s "$T/syslog.out" ] || fail "nothing reached rsyslog"
 
@@ -89,21 +73,19 @@ fi
 # Log_Level notice: request lines (info) are dropped.
 : > "$T/syslog.out"
 sed -i 's/Log_Level "info"/Log_Level "notice"/' "$T/conf"
-spaprovd --config "$T/conf" --data "$D" 2> "$T/err" &
-PID=$!
-for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$HP/" && break; sleep 0.1; done
+rm -f "$T/err"
+start_spaprovd "$T/conf" "$D" "$HP" "$T/err" || bad "spaprovd did not start"
 curl -s -m 10 -o /dev/null "http://127.0.0.1:$HP/spa$MAC.cfg"
-kill -TERM $PID; wait $PID; PID=
+stop_spaprovd || bad "spaprovd ignored SIGTERM"
 for _ in $(seq 50); do grep -q 'stopped' "$T/syslog.out" 2>/dev/null && break; sleep 0.1; done
 has "$T/syslog.out" "serving (" && ! has "$T/syslog.out" "http GET" &&
     ok "Log_Level notice drops request lines" || bad "Log_Level notice not applied"
 
 # An unreachable socket: one note, then stderr.
 sed -i "s|$T/log.sock|$T/no-such.sock|" "$T/conf"
-spaprovd --config "$T/conf" --data "$D" 2> "$T/err" &
-PID=$!
-for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$HP/" && break; sleep 0.1; done
-kill -TERM $PID; wait $PID; PID=
+rm -f "$T/err"
+start_spaprovd "$T/conf" "$D" "$HP" "$T/err" || bad "spaprovd did not start"
+stop_spaprovd || bad "spaprovd ignored SIGTERM"
 has "$T/err" "cannot log to syslog socket $T/no-such.sock" && has "$T/err" "spaprovd: stopped" &&
     ok "unreachable syslog socket falls back to stderr" || bad "no fallback: $(cat "$T/err")"
 

@@ -24,13 +24,11 @@ for kind, port in ((socket.SOCK_DGRAM, 69), (socket.SOCK_STREAM, 80), (socket.SO
 PY
 source "$SPA_SRC/tests/integration/lib/assert.sh"
 CLI=$SPA_BUILD/spaprov
-T=$(mktemp -d)
+. "$(dirname "$0")/lib/peers.sh"
+peers_init spaprovd-privdrop
 chmod 755 "$T"   # nobody must reach the data directory inside it
-PID=
-cleanup() { [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
 fail() { echo "FAIL: $*"; [ -f "$T/log" ] && sed 's/^/  log: /' "$T/log"; exit 1; }
-HIGH=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+HIGH=$(pick_port)
 
 conf() { # http-port
     printf 'TFTP_Port "69"; HTTP_Port "%s"; HTTPS_Port "443"; Syslog_Port "514";\nUser "nobody";\n' \
@@ -53,15 +51,9 @@ out=$(timeout 10 spaprovd --config "$T/conf" --data "$D" --user no-such-user-x 2
 [ $rc = 1 ] && echo "$out" | grep -q "no such user 'no-such-user-x'" &&
     ok "unknown user refused" || bad "unknown user: rc=$rc $out"
 
-spaprovd --config "$T/conf" --data "$D" 2> "$T/log" &
-PID=$!
-for _ in $(seq 50); do
-    curl -s -o /dev/null "http://127.0.0.1:80/" && break
-    sleep 0.1
-done
-kill -0 $PID 2>/dev/null || fail "spaprovd did not start"
+start_spaprovd "$T/conf" "$D" 80 || fail "spaprovd did not start"
 
-st=$(cat /proc/$PID/status)
+st=$(cat /proc/$PROVD_PID/status)
 echo "$st" | grep -qP "^Uid:\t$NOBODY_UID\t$NOBODY_UID\t$NOBODY_UID\t$NOBODY_UID$" &&
     ok "every uid is nobody's" || bad "uids: $(echo "$st" | grep ^Uid)"
 echo "$st" | grep -qP "^Gid:\t$NOBODY_GID\t$NOBODY_GID\t$NOBODY_GID\t$NOBODY_GID$" &&
@@ -97,7 +89,7 @@ done
 [ $got = 1 ] && ok "syslog :514 line stored as nobody" || bad "syslog line not stored"
 
 # SIGHUP, same ports: the privileged listeners are kept.
-kill -HUP $PID
+kill -HUP $PROVD_PID
 for _ in $(seq 50); do grep -q 'configuration reloaded' "$T/log" && break; sleep 0.1; done
 has "$T/log" "configuration reloaded" && ok "reload with the same ports" || bad "no reload"
 curl -s -m 10 -o "$T/h2.cfg" "http://127.0.0.1/spa$MAC.cfg"
@@ -107,7 +99,7 @@ check "port 69 still served after SIGHUP" decrypts "$T/t2.cfg"
 
 # SIGHUP moving HTTP to 81: refused (needs root), the old listeners stay.
 conf 81
-kill -HUP $PID
+kill -HUP $PROVD_PID
 for _ in $(seq 50); do grep -q 'keeping the old ones' "$T/log" && break; sleep 0.1; done
 has "$T/log" "HTTP_Port 81 on 127.0.0.1: a new port below 1024 needs the privileges" &&
     ok "new privileged port refused with a log line" || bad "no refusal line"
@@ -118,7 +110,7 @@ if curl -s -m 3 -o /dev/null "http://127.0.0.1:81/"; then bad "port 81 opened"; 
 
 # SIGHUP moving HTTP to a high port: done; 443/69 kept.
 conf "$HIGH"
-kill -HUP $PID
+kill -HUP $PROVD_PID
 for _ in $(seq 50); do
     [ "$(grep -c 'configuration reloaded' "$T/log")" -ge 2 ] && break
     sleep 0.1
@@ -130,11 +122,8 @@ if curl -s -m 3 -o /dev/null "http://127.0.0.1:80/"; then bad "port 80 still ope
 curl -sk -m 10 -o "$T/s2.cfg" "https://127.0.0.1/spa$MAC.cfg"
 check "port 443 kept" decrypts "$T/s2.cfg"
 
-kill -TERM $PID
-rc=0
-wait $PID || rc=$?
-PID=
-[ "$rc" = 0 ] && ok "SIGTERM exit 0" || bad "SIGTERM exit status $rc"
+stop_spaprovd || bad "spaprovd ignored SIGTERM"
+[ "${PROVD_RC:-}" = 0 ] && ok "SIGTERM exit 0" || bad "SIGTERM exit status ${PROVD_RC:-none}"
 if grep -q "$KEY" "$T/log"; then bad "device key in the log"; else ok "no key in the log"; fi
 [ $FAILS = 0 ] || { sed 's/^/  log: /' "$T/log"; exit 1; }
 echo "all ok"

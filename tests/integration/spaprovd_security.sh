@@ -21,17 +21,11 @@ FLOOD=$SPA_TOOLS/spa_tftpflood
 # 127.0.0.2 must be usable as a source address (Linux routes all of 127/8).
 python3 -c 'import socket;socket.socket(socket.AF_INET,socket.SOCK_DGRAM).bind(("127.0.0.2",0))' ||
     exit 77
-T=$(mktemp -d)
-PID=
-cleanup() { [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
+. "$(dirname "$0")/lib/peers.sh"
+peers_init spaprovd-security
 fail() { echo "FAIL: $*"; [ -f "$T/log" ] && sed 's/^/  log: /' "$T/log" | tail -40; exit 1; }
 
-read -r HP TP < <(python3 -c '
-import socket
-a=socket.socket(); a.bind(("127.0.0.1",0))
-b=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); b.bind(("127.0.0.1",0))
-print(a.getsockname()[1], b.getsockname()[1])')
+read -r HP TP < <(pick_ports tcp udp)
 RATE=20
 printf 'HTTP_Port "%s"; HTTPS_Port "0"; TFTP_Port "%s"; Syslog_Port "0"; TFTP_Rate "%s";\n' \
     "$HP" "$TP" "$RATE" > "$T/conf"
@@ -40,10 +34,7 @@ MAC=000e08aa5501
 $CLI --data "$D" device add $MAC SPA2102 --serial SNS001 || fail "device add"
 mkdir -p "$D/files"
 head -c 3000 /dev/urandom > "$D/files/small.bin"
-spaprovd --config "$T/conf" --data "$D" 2> "$T/log" &
-PID=$!
-for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$HP/" && break; sleep 0.1; done
-kill -0 $PID 2>/dev/null || fail "spaprovd did not start"
+start_spaprovd "$T/conf" "$D" "$HP" || fail "spaprovd did not start"
 
 # ---- 1. malformed packets ----------------------------------------------------
 hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
@@ -125,11 +116,8 @@ has "$T/sec" "tftp refused from 127.0.0.2: request rate limit exceeded" &&
     ok "security event for the flood" || bad "no security event: $(tail -3 "$T/sec")"
 has "$T/log" "tftp security 127.0.0.2: request rate limit exceeded" &&
     ok "log line for the flood" || bad "no log line for the flood"
-kill -0 $PID 2>/dev/null && ok "spaprovd still running" || fail "spaprovd died"
-kill -TERM $PID
-rc=0
-wait $PID || rc=$?
-PID=
-[ "$rc" = 0 ] && ok "SIGTERM exit 0" || bad "exit status $rc"
+kill -0 $PROVD_PID 2>/dev/null && ok "spaprovd still running" || fail "spaprovd died"
+stop_spaprovd || fail "spaprovd ignored SIGTERM"
+[ "$PROVD_RC" = 0 ] && ok "SIGTERM exit 0" || bad "exit status $PROVD_RC"
 [ $FAILS = 0 ] || fail "$FAILS failures"
 echo "all ok"

@@ -11,18 +11,11 @@ command -v atftp >/dev/null && HAVE_ATFTP=1
 command -v logger >/dev/null || exit 77
 [ $HAVE_HPA = 1 ] || [ $HAVE_ATFTP = 1 ] || exit 77
 CLI=$SPA_BUILD/spaprov
-T=$(mktemp -d)
-PID=
-cleanup() { [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
+. "$(dirname "$0")/lib/peers.sh"
+peers_init spaprovd-tftp-syslog
 fail() { echo "FAIL: $*"; [ -f "$T/log" ] && sed 's/^/  log: /' "$T/log"; exit 1; }
 
-read -r HP TP YP < <(python3 -c '
-import socket
-s=[]
-for kind in (socket.SOCK_STREAM,socket.SOCK_DGRAM,socket.SOCK_DGRAM):
-    x=socket.socket(socket.AF_INET,kind); x.bind(("127.0.0.1",0)); s.append(x)
-print(*[x.getsockname()[1] for x in s])')
+read -r HP TP YP < <(pick_ports tcp udp udp)
 
 cat > "$T/conf" <<EOF
 HTTP_Port "$HP"; HTTPS_Port "0"; TFTP_Port "$TP"; Syslog_Port "$YP";
@@ -37,13 +30,7 @@ head -c 70000 /dev/urandom > "$D/files/fw.bin"
 KEY=$($CLI --data "$D" device show $MAC --secrets)
 $CLI --data "$D" render $MAC --decoded > "$T/want.xml" || fail "render"
 
-spaprovd --config "$T/conf" --data "$D" 2> "$T/log" &
-PID=$!
-for _ in $(seq 50); do
-    python3 -c "import socket;socket.create_connection(('127.0.0.1',$HP),0.2)" 2>/dev/null && break
-    sleep 0.1
-done
-kill -0 $PID 2>/dev/null || fail "spaprovd did not start"
+start_spaprovd "$T/conf" "$D" "$HP" || fail "spaprovd did not start"
 
 check_profile() { # file client
     head -c 8 "$1" | grep -q '^Salted__' || fail "$2: profile not encrypted"
@@ -114,9 +101,6 @@ $CLI --data "$D" events --mac 000e08ccdd02 --kind syslog | grep -q 'Successful R
 $CLI --data "$D" events --mac 000e08ccdd02 --kind syslog | grep -q 'Requesting' &&
     fail "line attributed to the wrong device"
 
-kill -TERM $PID
-rc=0
-wait $PID || rc=$?
-PID=
-[ "$rc" = 0 ] || fail "SIGTERM exit status $rc"
+stop_spaprovd || fail "spaprovd ignored SIGTERM"
+[ "$PROVD_RC" = 0 ] || fail "SIGTERM exit status $PROVD_RC"
 echo ok

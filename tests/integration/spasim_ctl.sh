@@ -8,18 +8,11 @@
 set -u
 
 BUILD=${SPA_BUILD:-}
-T=$(mktemp -d /tmp/spa-spasim-ctl.XXXXXX)
-PIDS=()
 . "$(dirname "$0")/lib/assert.sh"
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-    rm -rf "$T"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib/peers.sh"
+peers_init spasim-ctl
 
-SIM=$(command -v spasim || echo "$BUILD/spasim")
-[ -x "$SIM" ] || { echo "spasim not built"; exit 1; }
+need_spasim
 
 # ---- command line -------------------------------------------------------------------
 "$SIM" --help >"$T/help.out" 2>&1
@@ -52,7 +45,6 @@ ctl() { # name words...; output in $T/name.out, exit code in $T/name.rc
     timeout 10 "$SIM" ctl "$ST" "$@" >"$T/$name.out" 2>"$T/$name.err"
     echo $? >"$T/$name.rc"
 }
-rc_is() { [ "$(cat "$T/$1.rc")" = "$2" ]; }
 
 ctl c1 status
 check "status: exit 0" rc_is c1 0

@@ -17,44 +17,26 @@
 set -u
 
 BUILD=${SPA_BUILD:-}
-T=$(mktemp -d /tmp/spa-spasim-faults.XXXXXX)
-PIDS=()
 . "$(dirname "$0")/lib/assert.sh"
 . "$(dirname "$0")/lib/peers.sh"
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-    rm -rf "$T"
-}
-trap cleanup EXIT
+peers_init spasim-faults
 
-[ -x "$NGINX" ] || { echo "skip: need nginx"; exit 77; }
-for c in curl python3; do command -v "$c" >/dev/null 2>&1 || { echo "skip: need $c"; exit 77; }; done
-SIM=$(command -v spasim || echo "$BUILD/spasim")
-[ -x "$SIM" ] || { echo "spasim not built"; exit 1; }
+need nginx curl python3
+need_spasim
 TOOL=${SPA_TOOLS:-$(dirname "$SIM")/tests/tools}/spa_nettool
 [ -x "$TOOL" ] || { echo "spa_nettool not built"; exit 1; }
 
-port_of() { # FILE: the "port N" line a helper printed
-    local p=""
-    for _ in $(seq 50); do
-        p=$(awk '/^port /{print $2; exit}' "$1" 2>/dev/null)
-        [ -n "$p" ] && break
-        sleep 0.1
-    done
-    echo "$p"
-}
 
 # ---- peers ----------------------------------------------------------------------------
 "$TOOL" syslog-recv 0 1000 120 >"$T/syslog.out" 2>"$T/syslog.err" &
 PIDS+=($!)
-SLP=$(port_of "$T/syslog.out")
+SLP=$(port_line "$T/syslog.out")
 "$TOOL" http-fault 0 120 reset 3000 >"$T/reset.log" 2>&1 &
 PIDS+=($!)
-RP=$(port_of "$T/reset.log")
+RP=$(port_line "$T/reset.log")
 "$TOOL" http-fault 0 120 stall 100 >"$T/stall.log" 2>&1 &
 PIDS+=($!)
-SP=$(port_of "$T/stall.log")
+SP=$(port_line "$T/stall.log")
 N=$T/nginx
 NP=$(pick_port)
 start_nginx "$N" '$msec "$request" $status' "    server { listen 127.0.0.1:$NP; root $N/root; }" \
@@ -91,7 +73,7 @@ EOF
         >"$T/$c.out" 2>"$T/$c.err" &
     local spid=$!
     PIDS+=($spid)
-    AP=$(port_of "$T/$c.out")
+    AP=$(port_line "$T/$c.out")
     web "$c.ref" /admin/spacfg.xml >/dev/null
     check "$c: rule set on the Admin page" \
         test "$(web "$c.set" /admin/ --data-urlencode "Profile_Rule=$url")" = 200

@@ -30,19 +30,12 @@ CATOOL=${SPA_TOOLS:-${SPA_BUILD:-.}/tests/tools}/spa_catool
 [ -x "$CATOOL" ] || { echo "skip: no spa_catool"; exit 77; }
 . "$(dirname "$0")/lib/assert.sh"
 
-T=$(mktemp -d /tmp/spa-fleet.XXXXXX)
-PID=
-cleanup() { [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$T"; }
-trap cleanup EXIT
+. "$(dirname "$0")/lib/peers.sh"
+peers_init fleet
 die() { echo "FAIL: $*"; [ -f "$T/log" ] && sed 's/^/  spaprovd: /' "$T/log" | tail -20; exit 1; }
 
 N=200
-read -r HP SP TP YP DEAD < <(python3 -c '
-import socket
-s=[]
-for kind in (socket.SOCK_STREAM,socket.SOCK_STREAM,socket.SOCK_DGRAM,socket.SOCK_DGRAM,socket.SOCK_STREAM):
-    x=socket.socket(socket.AF_INET,kind); x.bind(("127.0.0.1",0)); s.append(x)
-print(*[x.getsockname()[1] for x in s])')
+read -r HP SP TP YP DEAD < <(pick_ports tcp tcp udp udp tcp)
 
 # ---- PKI: server root (CN=localhost) and client root -------------------------------
 "$CATOOL" init "$T/ca" >/dev/null 2>"$T/ca.err" || die "ca init"
@@ -65,13 +58,7 @@ $CLI --data "$D" param set --scope global Resync_Periodic 30 || die "param Resyn
 $CLI --data "$D" param set --scope global GPP_B fleet-global || die "param GPP_B"
 MACS=$(cut -d, -f1 "$T/dev.csv" | tail -n +2)
 
-spaprovd --config "$T/conf" --data "$D" 2>"$T/log" &
-PID=$!
-for _ in $(seq 50); do
-    python3 -c "import socket;socket.create_connection(('127.0.0.1',$HP),1)" 2>/dev/null && break
-    sleep 0.1
-done
-kill -0 $PID 2>/dev/null || die "spaprovd did not start"
+start_spaprovd "$T/conf" "$D" "$HP" || die "spaprovd did not start"
 
 # ---- helpers --------------------------------------------------------------------------
 fleet() { # name, args…: JSON in $T/name.json, exit status in $T/name.rc
@@ -200,9 +187,7 @@ check "certdir: every unit identified by its certificate" \
 
 grep -qiE 'key=[0-9a-f]{64}' "$T/log" "$T"/*.err "$T"/*.json && bad "a device key in a log or report"
 
-kill -TERM $PID
-for _ in $(seq 50); do kill -0 $PID 2>/dev/null || break; sleep 0.1; done
-PID=
+stop_spaprovd || bad "spaprovd ignored SIGTERM"
 if [ "$FAILS" != 0 ]; then
     for f in "$T"/*.err; do [ -s "$f" ] && sed "s|^|  $(basename "$f"): |" "$f" | tail -5; done
     echo "$FAILS failure(s)"

@@ -10,23 +10,12 @@
 set -u
 
 BUILD=${SPA_BUILD:-}
-T=$(mktemp -d /tmp/spa-spasim-ipv6.XXXXXX)
-PIDS=()
 . "$(dirname "$0")/lib/assert.sh"
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-    rm -rf "$T"
-}
-trap cleanup EXIT
-
 . "$(dirname "$0")/lib/peers.sh"
-TFTPD=$(command -v in.tftpd || echo /usr/sbin/in.tftpd)
-for c in curl python3; do command -v "$c" >/dev/null 2>&1 || { echo "skip: need $c"; exit 77; }; done
-[ -x "$NGINX" ] || { echo "skip: need nginx"; exit 77; }
-[ -x "$TFTPD" ] || { echo "skip: need in.tftpd"; exit 77; }
-SIM=$(command -v spasim || echo "$BUILD/spasim")
-[ -x "$SIM" ] || { echo "spasim not built"; exit 1; }
+peers_init spasim-ipv6
+
+need curl python3 nginx in.tftpd
+need_spasim
 
 NP=$(pick6 STREAM)   # no ::1 → skip
 [ -n "$NP" ] || { echo "skip: no ::1 on this machine"; exit 77; }
@@ -42,8 +31,7 @@ wait_http "http://[::1]:$NP/"
 # ---- tftpd-hpa on [::1] -----------------------------------------------------------------
 ROOT=$T/tftp
 mkdir -p "$ROOT"
-"$TFTPD" --foreground --address "[::1]:$TP" --secure "$ROOT" >"$T/tftpd.log" 2>&1 &
-PIDS+=($!)
+start_tftpd "[::1]:$TP" "$ROOT" --secure || { echo "FAIL - in.tftpd did not start"; exit 1; }
 
 # ---- a syslog receiver on [::1] (one datagram per line) ----------------------------------
 cat >"$T/recv6.py" <<'EOF'
@@ -73,19 +61,9 @@ echo '<flat-profile><GPP_B>over-ipv6-tftp</GPP_B></flat-profile>' >"$ROOT/spa210
 echo '<flat-profile><GPP_C>admin-url-ipv6</GPP_C></flat-profile>' >"$N/root/admin.xml"
 printf '127.0.0.2 v6.test\n::1 v6.test\n' >"$T/hosts"
 
-device() { # NAME RULE EXTRA [spasim args]
-    local name=$1 rule=$2 extra=$3
-    shift 3
-    mkdir -p "$T/$name"
-    echo "<flat-profile><Profile_Rule>$rule</Profile_Rule>$extra</flat-profile>" >"$T/$name/config.xml"
-    timeout 60 "$SIM" --model SPA2102 --mac $MAC --serial 88012BA01234 --state "$T/$name" \
-        --hosts "$T/hosts" --once --timeout 40 "$@" >"$T/$name.json" 2>"$T/$name.err"
-    echo $? >"$T/$name.rc"
-}
-rc_is() { [ "$(cat "$T/$1.rc")" = "$2" ]; }
 
 # 1. literal [::1]:PORT in the rule, syslog to [::1]
-device d1 "http://[::1]:$NP/spa\$MA.xml" "<Syslog_Server>[::1]:$SP</Syslog_Server>"
+sim_once d1 "http://[::1]:$NP/spa\$MA.xml" "<Syslog_Server>[::1]:$SP</Syslog_Server>"
 check "HTTP over [::1]: exit 0" rc_is d1 0
 check "HTTP over [::1]: profile applied" has "$T/d1/config.xml" '<GPP_A ua="na">over-ipv6-http</GPP_A>'
 check "nginx saw the device on ::1 with its User-Agent" \
@@ -98,7 +76,7 @@ check "syslog: request line, \$SERVIP is ::1" \
 check "syslog: success line, \$SERVIP is ::1" grep -q "Successful resync http://::1:$NP/spa$MAC.xml" "$T/syslog6.out"
 
 # 2. hosts file: dead IPv4 first, ::1 second
-device d2 "http://v6.test:$NP/spa\$MA.xml" ""
+sim_once d2 "http://v6.test:$NP/spa\$MA.xml" ""
 check "hosts name: IPv4 dead, ::1 answers: exit 0" rc_is d2 0
 check "hosts name: profile applied" has "$T/d2/config.xml" '<GPP_A ua="na">over-ipv6-http</GPP_A>'
 
@@ -118,7 +96,7 @@ timeout 60 "$SIM" --model SPA2102 --mac $MAC --serial 88012BA01234 --state "$T/d
 SPID=$!
 PIDS+=($SPID)
 AP=""
-for _ in $(seq 50); do AP=$(awk '/^port /{print $2; exit}' "$T/d4.out"); [ -n "$AP" ] && break; sleep 0.1; done
+AP=$(port_line "$T/d4.out")
 curl -s --max-time 5 -o "$T/d4.req" "http://127.0.0.1:$AP/admin/resync?http://%5B::1%5D:$NP/admin.xml"
 check "admin resync with [::1] accepted" has "$T/d4.req" 'resync requested'
 for _ in $(seq 50); do grep -q GPP_C "$T/d4/config.xml" 2>/dev/null && break; sleep 0.1; done

@@ -9,21 +9,12 @@
 set -u
 
 BUILD=${SPA_BUILD:-}
-T=$(mktemp -d /tmp/spa-spasim-post.XXXXXX)
-PIDS=()
 . "$(dirname "$0")/lib/assert.sh"
 . "$(dirname "$0")/lib/peers.sh"
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-    rm -rf "$T"
-}
-trap cleanup EXIT
+peers_init spasim-post
 
-[ -x "$NGINX" ] || { echo "skip: need nginx"; exit 77; }
-command -v curl >/dev/null 2>&1 || { echo "skip: need curl"; exit 77; }
-SIM=$(command -v spasim || echo "$BUILD/spasim")
-[ -x "$SIM" ] || { echo "spasim not built"; exit 1; }
+need nginx curl
+need_spasim
 
 N=$T/nginx
 NP=$(pick_port)
@@ -58,7 +49,6 @@ EOF
         --once --timeout 40 >"$T/$1.json" 2>"$T/$1.err"
     echo $? >"$T/$1.rc"
 }
-rc_is() { [ "$(cat "$T/$1.rc")" = "$2" ]; }
 BODY='Product = "SPA2102"; MAC_Addr = "000e08aabbcc"; Ser_Num = "88012BA01234"; SW_Ver = "5.1.10";'
 
 device p1 "[--post f] http://127.0.0.1:$NP/cpe/resyncs?"

@@ -13,26 +13,16 @@
 set -u
 
 BUILD=${SPA_BUILD:-}
-T=$(mktemp -d /tmp/spa-spasim-rsyslog.XXXXXX)
-PIDS=()
 . "$(dirname "$0")/lib/assert.sh"
 . "$(dirname "$0")/lib/peers.sh"
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-    rm -rf "$T"
-}
-trap cleanup EXIT
+peers_init spasim-rsyslog
 
 RSYSLOGD=$(command -v rsyslogd || echo /usr/sbin/rsyslogd)
-[ -x "$RSYSLOGD" ] || { echo "skip: need rsyslogd"; exit 77; }
-[ -x "$NGINX" ] || { echo "skip: need nginx"; exit 77; }
-command -v curl >/dev/null 2>&1 || { echo "skip: need curl"; exit 77; }
-SIM=$(command -v spasim || echo "$BUILD/spasim")
-[ -x "$SIM" ] || { echo "spasim not built"; exit 1; }
+need rsyslogd nginx curl
+need_spasim
 
 # ---- rsyslogd -------------------------------------------------------------------------
-RP=$(python3 -c 'import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+RP=$(pick_port udp)
 mkdir -p "$T/rs"
 cat >"$T/rs/rsyslog.conf" <<EOF
 global(workDirectory="$T/rs")

@@ -20,53 +20,21 @@
 set -u
 
 BUILD=${SPA_BUILD:-}
-T=$(mktemp -d /tmp/spa-spasim-sip.XXXXXX)
-PIDS=()
 . "$(dirname "$0")/lib/assert.sh"
+. "$(dirname "$0")/lib/peers.sh"
+peers_init spasim-sip
 SC=$(cd "$(dirname "$0")/sipp" && pwd)
 
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-    rm -rf "$T"
-}
-trap cleanup EXIT
+need sipp curl python3 nginx
+need_spasim
 
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-for c in sipp curl python3; do command -v "$c" >/dev/null 2>&1 || { echo "skip: need $c"; exit 77; }; done
-[ -x "$NGINX" ] || { echo "skip: need nginx"; exit 77; }
-SIM=$(command -v spasim || echo "$BUILD/spasim")
-[ -x "$SIM" ] || { echo "spasim not built"; exit 1; }
-
-pick_port() { # tcp|udp
-    python3 -c 'import socket,sys
-t = socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM
-s = socket.socket(socket.AF_INET, t); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' "$1"
-}
 # wait_until CMD...: up to 10 s for CMD to succeed
 wait_until() { for _ in $(seq 100); do "$@" && return 0; sleep 0.1; done; return 1; }
 
 # ---- nginx: profiles by GET, reports by POST (bodies kept on disk) ----------------
 N=$T/nginx
-mkdir -p "$N/logs" "$N/root" "$N/tmp" "$N/bodies"
 NP=$(pick_port tcp)
-USER_LINE=""
-[ "$(id -u)" = 0 ] && USER_LINE="user root root;"
-cat >"$N/nginx.conf" <<EOF
-$USER_LINE
-daemon off;
-worker_processes 1;
-pid $N/nginx.pid;
-error_log $N/logs/error.log info;
-events { worker_connections 64; }
-http {
-    log_format spa '\$remote_addr "\$request" \$status body=\$request_body_file';
-    access_log $N/logs/access.log spa;
-    client_body_temp_path $N/bodies;
-    proxy_temp_path $N/tmp/proxy;
-    fastcgi_temp_path $N/tmp/fastcgi;
-    uwsgi_temp_path $N/tmp/uwsgi;
-    scgi_temp_path $N/tmp/scgi;
+start_nginx "$N" '$remote_addr "$request" $status body=$request_body_file' "
     server {
         listen 127.0.0.1:$NP;
         root $N/root;
@@ -74,14 +42,9 @@ http {
             client_body_in_file_only on;
             proxy_pass http://127.0.0.1:$NP/stored;
         }
-        location /stored { return 200 "stored\n"; }
-    }
-}
-EOF
-"$NGINX" -t -c "$N/nginx.conf" -p "$N" >"$T/nginx-t.log" 2>&1 || { cat "$T/nginx-t.log"; echo "FAIL - nginx config"; exit 1; }
-"$NGINX" -c "$N/nginx.conf" -p "$N" >"$T/nginx.out" 2>&1 &
-PIDS+=($!)
-wait_until curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$NP/" || { echo "FAIL - nginx did not start"; exit 1; }
+        location /stored { return 200 \"stored\n\"; }
+    }" || { echo "FAIL - nginx config"; exit 1; }
+wait_http "http://127.0.0.1:$NP/" || { echo "FAIL - nginx did not start"; exit 1; }
 
 PW='Sip-Pa55-word'
 MA=000e08aabbcc
@@ -133,7 +96,6 @@ sipp_run() {
         "$dest") >"$T/$name.sipp" 2>&1
     echo $? >"$T/$name.rc"
 }
-rc_is() { [ "$(cat "$T/$1.rc")" = "$2" ]; }
 got() { grep -q "^SIP/2.0 $2 " "$T/$1.msg"; }   # the unit answered NAME with status
 
 # ---- --sip argument errors ------------------------------------------------------------
@@ -186,7 +148,7 @@ check "unknown event: Allow-Events lists the four" \
 sipp_run report a notify_auth.xml report 1000 "$PW"
 check "NOTIFY report: 401 then 200 (exit 0)" rc_is report 0
 check "NOTIFY report: the report POST reached nginx" \
-    wait_until grep -q "\"POST /rep/spa$MA.xml HTTP/1.[01]\" 200 body=$N/bodies/" "$N/logs/access.log"
+    wait_until grep -q "\"POST /rep/spa$MA.xml HTTP/1.[01]\" 200 body=$N/tmp/body/" "$N/logs/access.log"
 BODY=$(grep -o "\"POST /rep/spa$MA.xml HTTP/1.[01]\" 200 body=[^ ]*" "$N/logs/access.log" | head -1 | sed 's/.*body=//')
 check "report body: the configuration (GPP_A from the profile)" \
     bash -c "[ -n '$BODY' ] && grep -q '<flat-profile' '$BODY' && grep -q 'from-nginx' '$BODY'"

@@ -12,41 +12,18 @@
 set -u
 
 BUILD=${SPA_BUILD:-}
-T=$(mktemp -d /tmp/spa-spasim-tftp.XXXXXX)
-PIDS=()
 . "$(dirname "$0")/lib/assert.sh"
+. "$(dirname "$0")/lib/peers.sh"
+peers_init spasim-tftp
 
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-    rm -rf "$T"
-}
-trap cleanup EXIT
-
-
-for c in in.tftpd openssl gzip curl ss; do
-    command -v "$c" >/dev/null 2>&1 || [ -x "/usr/sbin/$c" ] || { echo "skip: need $c"; exit 77; }
-done
-TFTPD=$(command -v in.tftpd || echo /usr/sbin/in.tftpd)
-SIM=$(command -v spasim || echo "$BUILD/spasim")
-[ -x "$SIM" ] || { echo "spasim not built"; exit 1; }
-
-free_port() {
-    local p
-    for _ in $(seq 1 50); do
-        p=$((20000 + RANDOM % 40000))
-        if [ -z "$(ss -Hlun "sport = :$p" 2>/dev/null)" ]; then echo "$p"; return; fi
-    done
-    echo 0
-}
+need in.tftpd openssl gzip curl ss
+need_spasim
 
 ROOT=$T/root
 ST=$T/state
 mkdir -p "$ROOT"
-P=$(free_port)
-"$TFTPD" --foreground --address "127.0.0.1:$P" --secure "$ROOT" >"$T/tftpd.log" 2>&1 &
-PIDS+=($!)
-sleep 0.3
+P=$(pick_port udp)
+start_tftpd "127.0.0.1:$P" "$ROOT" --secure || { echo "FAIL - in.tftpd did not start"; cat "$T/tftpd.log"; exit 1; }
 
 MAC=000e08aabbcc
 DEV=(--model SPA2102 --mac $MAC --serial 88012BA01234 --state "$ST")
@@ -55,7 +32,6 @@ once() { # name, extra args...; JSON in $T/name.json, exit code in $T/name.rc
     timeout 60 "$SIM" "${DEV[@]}" --once --timeout 40 "$@" >"$T/$name.json" 2>"$T/$name.err"
     echo $? >"$T/$name.rc"
 }
-rc_is() { [ "$(cat "$T/$1.rc")" = "$2" ]; }
 cfg_has() { has "$ST/config.xml" "$1"; }
 
 # ---- 1. factory default via DHCP option 66 ----------------------------------------
@@ -118,7 +94,7 @@ check "failures counted in the state file" has "$ST/device.state" 'resync_fail=3
 check "no key in stderr or JSON" bash -c "! grep -q '$KEY' '$T'/*.err '$T'/*.json"
 
 # ---- 4a. TFTP timeout; redundant addresses (first dead, second answers) ----------------
-DEAD=$(free_port)
+DEAD=$(pick_port udp)
 mkdir -p "$T/to"
 echo "<flat-profile><Profile_Rule>tftp://127.0.0.1:$DEAD/x.cfg</Profile_Rule></flat-profile>" >"$T/to/config.xml"
 timeout 60 "$SIM" --mac $MAC --serial 88012BA01234 --state "$T/to" --once --timeout 30 \
@@ -175,12 +151,7 @@ echo '<flat-profile><GPP_D>from-admin</GPP_D><GPP_SA>adminS3cret</GPP_SA><Resync
 timeout 60 "$SIM" "${DEV[@]}" --http 127.0.0.1:0 -v >"$T/run.out" 2>"$T/run.err" &
 SPID=$!
 PIDS+=($SPID)
-AP=0
-for _ in $(seq 50); do
-    AP=$(awk '/^port /{print $2; exit}' "$T/run.out" 2>/dev/null)
-    [ -n "$AP" ] && break
-    sleep 0.1
-done
+AP=$(port_line "$T/run.out")
 check "admin server port printed" test -n "$AP"
 A="http://127.0.0.1:${AP:-0}/admin"
 curl -s --max-time 5 "$A/resync?tftp://127.0.0.1:$P/x.cfg" >"$T/r.txt"

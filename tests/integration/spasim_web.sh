@@ -13,21 +13,12 @@
 set -u
 
 BUILD=${SPA_BUILD:-}
-T=$(mktemp -d /tmp/spa-spasim-web.XXXXXX)
-PIDS=()
 . "$(dirname "$0")/lib/assert.sh"
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-    rm -rf "$T"
-}
-trap cleanup EXIT
-
 . "$(dirname "$0")/lib/peers.sh"
-command -v curl >/dev/null 2>&1 || { echo "skip: need curl"; exit 77; }
-[ -x "$NGINX" ] || { echo "skip: need nginx"; exit 77; }
-SIM=$(command -v spasim || echo "$BUILD/spasim")
-[ -x "$SIM" ] || { echo "spasim not built"; exit 1; }
+peers_init spasim-web
+
+need curl nginx
+need_spasim
 
 N=$T/nginx
 NP=$(pick_port)
@@ -60,13 +51,7 @@ start_sim() {
         --http 127.0.0.1:0 --seed 1 >"$T/run.out" 2>>"$T/run.err" &
     SPID=$!
     PIDS+=($SPID)
-    P=""
-    for _ in $(seq 50); do
-        P=$(awk '/^port /{print $2; exit}' "$T/run.out" 2>/dev/null)
-        [ -n "$P" ] && break
-        sleep 0.1
-    done
-    [ -n "$P" ] || { echo "spasim did not start"; cat "$T/run.err"; exit 1; }
+    P=$(port_line "$T/run.out") || { echo "spasim did not start"; cat "$T/run.err"; exit 1; }
 }
 stop_sim() {
     kill -TERM "$SPID"

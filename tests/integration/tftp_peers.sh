@@ -12,17 +12,9 @@ set -u
 
 SRC=${SPA_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${SPA_BUILD:-$SRC/build}
-T=$(mktemp -d /tmp/spa-tftp-peers.XXXXXX)
-PIDS=()
 . "$(dirname "$0")/lib/assert.sh"
-
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-    rm -rf "$T"
-}
-trap cleanup EXIT
-
+. "$(dirname "$0")/lib/peers.sh"
+peers_init tftp-peers
 
 # ---- prerequisites --------------------------------------------------------
 missing() { for c in in.tftpd tftp atftp logger ss; do command -v "$c" >/dev/null 2>&1 || return 0; done; return 1; }
@@ -42,29 +34,13 @@ if [ ! -f "$BUILD/libspaprov.a" ]; then echo "skip: $BUILD/libspaprov.a not buil
 TOOL=${SPA_TOOLS:-$BUILD/tests/tools}/spa_nettool
 [ -x "$TOOL" ] || { echo "spa_nettool not built ($TOOL)"; exit 1; }
 
-free_port() {
-    local p
-    for _ in $(seq 1 50); do
-        p=$((20000 + RANDOM % 40000))
-        if [ -z "$(ss -Hlun "sport = :$p" 2>/dev/null)" ]; then echo "$p"; return; fi
-    done
-    echo 0
-}
-
 # Start "$@" in the background with its stdout in $1.out; wait for its
 # "port N" line and leave N in PORT (0 if it never came).
 start_tool() {
     local name=$1; shift
     "$@" >"$T/$name.out" 2>"$T/$name.err" &
     PIDS+=($!)
-    PORT=0
-    for _ in $(seq 1 50); do
-        if grep -q '^port ' "$T/$name.out" 2>/dev/null; then
-            PORT=$(awk '/^port /{print $2; exit}' "$T/$name.out")
-            return
-        fi
-        sleep 0.1
-    done
+    PORT=$(port_line "$T/$name.out") || PORT=0
 }
 
 # ---- data -----------------------------------------------------------------
@@ -89,11 +65,9 @@ P() { timeout 60 "$TOOL" put 127.0.0.1 "$@"; }
 if [ "$(id -u)" != 0 ]; then
     echo "# not root: tftpd-hpa part skipped"
 else
-TP=$(free_port)
-timeout 120 in.tftpd --foreground --address 127.0.0.1:"$TP" --secure --create \
-    --blocksize 1468 --user nobody "$ROOT" >"$T/tftpd.log" 2>&1 &
-PIDS+=($!)
-sleep 0.5
+TP=$(pick_port udp)
+start_tftpd "127.0.0.1:$TP" "$ROOT" --secure --create --blocksize 1468 --user nobody ||
+    bad "in.tftpd did not start"
 echo "# tftpd-hpa on 127.0.0.1:$TP"
 
 G "$TP" f.bin "$T/dl/a" >"$T/g1" 2>&1

@@ -1,75 +1,67 @@
 # flows.sh — sourced by the provisioning-flow tests (flow1_bootstrap.sh,
-# flow3_secprv.sh, flow4_rotate.sh, flow8_reset.sh), not a test itself:
-# a CA and certificates made with `spaprov ca`, spaprovd on free 127.0.0.1
-# ports, recording relays (spa_relay) between spasim and spaprovd for plain
-# HTTP, TFTP and syslog, spasim runs, and the assertions they share.
-# Every process started is killed by the EXIT trap; every wait is bounded.
+# flow2_bind.sh, flow3_secprv.sh, flow4_rotate.sh, flow6_reports.sh,
+# flow8_reset.sh), not a test itself: spaprovd on free 127.0.0.1 ports,
+# recording relays (spa_relay) between spasim and spaprovd, spasim runs, and
+# the assertions they share. Every process started is stopped by the EXIT
+# trap; every wait is bounded.
 #
-# After flows_init: $T (temp dir), $CLI, $RELAY, $D (data dir), ports
-# HP SP TP YP (spaprovd HTTP/HTTPS/TFTP/syslog), relay ports RH RT RY
-# (HTTP/TFTP/syslog) with captures $T/http.cap $T/tftp.cap $T/syslog.cap,
-# certificates in $T/certs (server prov.test, device $MAC), $T/hosts.
+# flows_setup: checks the peers (exit 77 when missing), makes $T (removed at
+# exit) and sets $CLI, $RELAY, $D (data dir) and the free spaprovd ports HP SP
+# TP YP (HTTP/HTTPS/TFTP/syslog).
+# flows_init: flows_setup, then relays RH RT RY (HTTP/TFTP/syslog) with
+# captures $T/http.cap $T/tftp.cap $T/syslog.cap, and a PKI made with
+# `spaprov ca`: certificates in $T/certs (server prov.test, device $MAC),
+# $T/hosts.
+# spaprovd's stderr goes to $T/provd.log.
 . "$(dirname "$0")/lib/assert.sh"
+. "$(dirname "$0")/lib/peers.sh"
 
 MAC=${MAC:-000e08f10001}
 SN=${SN:-F1SN0001}
-PIDS=()
-PPID_PROVD=
+PROVD_PID=
 
-flows_cleanup() {
-    for p in "${PIDS[@]}" $PPID_PROVD; do kill -9 "$p" 2>/dev/null; done
-    rm -rf "$T"
+# die MSG: print MSG and the logs in $T, exit 1
+die() {
+    echo "FAIL - $*"
+    for f in "$T/provd.log" "$T"/*.err; do [ -s "$f" ] && sed "s|^|  $(basename "$f"): |" "$f"; done
+    exit 1
 }
 
 flows_need() {
-    for c in python3 curl openssl spasim spaprovd; do
-        command -v "$c" >/dev/null 2>&1 || { echo "skip: need $c"; exit 77; }
-    done
+    need python3 curl openssl spasim spaprovd
     CLI=${SPA_BUILD:-.}/spaprov
     [ -x "$CLI" ] || CLI=$(command -v spaprov) || exit 77
     RELAY=${SPA_TOOLS:-${SPA_BUILD:-.}/tests/tools}/spa_relay
     [ -x "$RELAY" ] || { echo "skip: need spa_relay"; exit 77; }
 }
 
-# free_ports: HP SP (tcp) TP YP (udp)
-flows_ports() {
-    read -r HP SP TP YP < <(python3 -c '
-import socket
-s=[]
-for kind in (socket.SOCK_STREAM,socket.SOCK_STREAM,socket.SOCK_DGRAM,socket.SOCK_DGRAM):
-    x=socket.socket(socket.AF_INET,kind); x.bind(("127.0.0.1",0)); s.append(x)
-print(*[x.getsockname()[1] for x in s])')
+flows_setup() {
+    flows_need
+    peers_init "$(basename "$0" .sh)"
+    D="$T/data"
+    read -r HP SP TP YP < <(pick_ports tcp tcp udp udp)
 }
 
-# relay tcp|udp UPSTREAM_PORT CAPTURE → prints the relay's port
+# relay tcp|udp UPSTREAM_PORT CAPTURE: an eavesdropper in front of
+# 127.0.0.1:UPSTREAM_PORT recording to CAPTURE; its port in $RPORT
 relay() {
-    local out=$3.port
-    : >"$out"
-    "$RELAY" "$1" 127.0.0.1 "$2" "$3" 170 >"$out" 2>>"$T/relay.err" &
+    : >"$3.port"
+    "$RELAY" "$1" 127.0.0.1 "$2" "$3" 170 >"$3.port" 2>>"$T/relay.err" &
     PIDS+=($!)
-    for _ in $(seq 100); do
-        grep -q '^port ' "$out" 2>/dev/null && break
-        sleep 0.1
-    done
-    awk '/^port /{print $2; exit}' "$out"
+    RPORT=$(port_line "$3.port") || die "relay $1 $2 did not start"
 }
 
 flows_init() {
-    flows_need
-    T=$(mktemp -d)
-    trap flows_cleanup EXIT
-    D="$T/data"
-    flows_ports
-    RH=$(relay tcp "$HP" "$T/http.cap")
-    RT=$(relay udp "$TP" "$T/tftp.cap")
-    RY=$(relay udp "$YP" "$T/syslog.cap")
-    [ -n "$RH" ] && [ -n "$RT" ] && [ -n "$RY" ] || { echo "FAIL - relays did not start"; exit 1; }
+    flows_setup
+    relay tcp "$HP" "$T/http.cap"; RH=$RPORT
+    relay udp "$TP" "$T/tftp.cap"; RT=$RPORT
+    relay udp "$YP" "$T/syslog.cap"; RY=$RPORT
     # the PKI: roots, the server certificate for prov.test, the unit's certificate
-    $CLI --data "$D" ca init --org "Example Telco" >/dev/null || { echo "FAIL - ca init"; exit 1; }
+    $CLI --data "$D" ca init --org "Example Telco" >/dev/null || die "ca init"
     $CLI --data "$D" ca issue-server --cn prov.test --ip 127.0.0.1 --out "$T/certs" >/dev/null ||
-        { echo "FAIL - ca issue-server"; exit 1; }
+        die "ca issue-server"
     $CLI --data "$D" ca issue-device --model SPA2102 --mac $MAC --serial $SN --out "$T/certs" \
-        >/dev/null || { echo "FAIL - ca issue-device"; exit 1; }
+        >/dev/null || die "ca issue-device"
     cp "$T/certs/prov.test.hosts" "$T/hosts"
 }
 
@@ -84,18 +76,13 @@ conf() {
     } >"$T/conf"
 }
 
+# start_provd [CONF]: spaprovd on CONF (default $T/conf) and $D
 start_provd() {
-    spaprovd --config "$T/conf" --data "$D" 2>>"$T/provd.log" &
-    PPID_PROVD=$!
-    for _ in $(seq 100); do
-        curl -s -o /dev/null "http://127.0.0.1:$HP/" && return 0
-        sleep 0.1
-    done
-    echo "FAIL - spaprovd did not start"; cat "$T/provd.log"; exit 1
+    start_spaprovd "${1:-$T/conf}" "$D" "$HP" "$T/provd.log" || die "spaprovd did not start"
 }
 
-reload_provd() { # new $T/conf in force (SIGHUP), checked by a request
-    kill -HUP "$PPID_PROVD"
+reload_provd() { # new $T/conf in force (SIGHUP)
+    kill -HUP "$PROVD_PID"
     sleep 0.5
 }
 
@@ -114,23 +101,15 @@ tls_dev() { TLSDEV=(--cert "$T/certs/$MAC.crt" --key "$T/certs/$MAC.key"); }
 # power-up delay (40 s with Resync_Random_Delay 2), so the reader never
 # resyncs; its status is checked to prove it.
 spacfg() {
-    local st=$1 out=$2 p port po=$T/spacfg.$RANDOM.out
+    local st=$1 out=$2
     shift 2
-    : >"$po"   # made before the reader starts: no stale "port" line can be read
-    timeout 30 spasim --model SPA2102 --mac $MAC --serial $SN --state "$st" --http 127.0.0.1:0 \
-        --seed 24 --hosts /dev/null "$@" >"$po" 2>"$T/spacfg.err" &
-    p=$!
-    PIDS+=($p)
-    for _ in $(seq 100); do
-        grep -q '^port ' "$po" 2>/dev/null && break
-        sleep 0.1
-    done
-    port=$(awk '/^port /{print $2; exit}' "$po")
-    curl -s -o "$out" "http://127.0.0.1:$port/admin/spacfg.xml"
-    curl -s "http://127.0.0.1:$port/admin/status" | grep -q '"resyncs":0,' ||
+    start_spasim "spacfg.$RANDOM" --model SPA2102 --mac $MAC --serial $SN --state "$st" \
+        --seed 24 --hosts /dev/null "$@"
+    curl -s -o "$out" "$A/spacfg.xml"
+    curl -s "$A/status" | grep -q '"resyncs":0,' ||
         bad "spacfg reader resynced (its power-up delay was not the long one)"
-    kill -TERM $p 2>/dev/null
-    wait $p 2>/dev/null
+    kill -TERM "$SIM_PID" 2>/dev/null
+    wait "$SIM_PID" 2>/dev/null
 }
 
 # val FILE NAME: a parameter's value in a <flat-profile> file
@@ -149,6 +128,18 @@ state_of() { $CLI --data "$D" device show $MAC --json | python3 -c 'import json,
 # has_event TEXT: an event of the MAC contains TEXT
 has_event() { $CLI --data "$D" events --mac $MAC --limit 5000 | grep -qF -- "$1"; }
 
+# wait_event MAC ERE [ARGS…]: waits (10 s) until `spaprov events --mac MAC
+# ARGS…` has a line matching ERE
+wait_event() {
+    local mac=$1 ere=$2
+    shift 2
+    for _ in $(seq 100); do
+        $CLI --data "$D" events --mac "$mac" "$@" 2>/dev/null | grep -Eq -- "$ere" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
 # no_secret LABEL VALUE FILES…: VALUE occurs in none of the capture files
 no_secret() {
     local label=$1 v=$2
@@ -157,12 +148,22 @@ no_secret() {
     if grep -qF -- "$v" "$@" 2>/dev/null; then bad "$label appears in a plain capture"; else ok "$label not in any plain HTTP/TFTP/syslog capture"; fi
 }
 
+# start_spasim NAME ARGS…: a daemon spasim (at most 100 s) with an admin
+# server on a free port (state dir, identity… in ARGS); its admin URL in $A,
+# its pid in SIM_PID, output in $T/NAME.out and $T/NAME.err
+start_spasim() {
+    local name=$1 ap
+    shift
+    : >"$T/$name.out"   # made before spasim starts: no stale "port" line can be read
+    timeout 100 spasim "$@" --http 127.0.0.1:0 >"$T/$name.out" 2>"$T/$name.err" &
+    SIM_PID=$!
+    PIDS+=("$SIM_PID")
+    ap=$(port_line "$T/$name.out") || die "spasim $name did not start"
+    A="http://127.0.0.1:$ap/admin"
+}
+
 flows_end() {
-    kill -TERM "$PPID_PROVD" 2>/dev/null
-    for _ in $(seq 50); do kill -0 "$PPID_PROVD" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$PPID_PROVD" 2>/dev/null && bad "spaprovd ignored SIGTERM"
-    wait "$PPID_PROVD" 2>/dev/null
-    PPID_PROVD=
+    stop_spaprovd || bad "spaprovd ignored SIGTERM"
     if [ "$FAILS" -gt 0 ]; then
         for f in "$T"/*.json "$T"/*.err "$T/provd.log"; do [ -s "$f" ] && { echo "--- $f"; cat "$f"; }; done
         echo "--- events"; $CLI --data "$D" events --mac $MAC --limit 200
