@@ -7,29 +7,17 @@
 # wire, and the unit ends with the served profile. A bad list is refused.
 # Loopback only; every process is bounded in time and killed at exit.
 . "$(dirname "$0")/lib/assert.sh"
-BUILD=${SPA_BUILD:-.}
-TOOLS=${SPA_TOOLS:-$BUILD/tests/tools}
-TFTPD=$(command -v in.tftpd || echo /usr/sbin/in.tftpd)
-[ -x "$TFTPD" ] && command -v python3 >/dev/null || { echo "skip: need in.tftpd, python3"; exit 77; }
-[ -x "$TOOLS/spa_relay" ] || { echo "skip: need spa_relay"; exit 77; }
-T=$(mktemp -d)
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-    rm -rf "$T"
-}
-trap cleanup EXIT
 . "$(dirname "$0")/lib/peers.sh"
-udp_port() {
-    python3 -c 'import socket;s=socket.socket(type=socket.SOCK_DGRAM);s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
-}
+TOOLS=${SPA_TOOLS:-${SPA_BUILD:-.}/tests/tools}
+need in.tftpd python3 spaprovd
+[ -x "$TOOLS/spa_relay" ] || { echo "skip: need spa_relay"; exit 77; }
+need_spasim
+peers_init tftpopts
 # relay UPSTREAM_PORT CAPTURE: start a UDP relay, print its port
 relay() {
     "$TOOLS/spa_relay" udp 127.0.0.1 "$1" "$2" 60 >"$2.port" 2>>"$T/relay.err" &
     PIDS+=($!)
-    for _ in $(seq 50); do grep -q '^port ' "$2.port" 2>/dev/null && break; sleep 0.1; done
-    sed -n 's/^port //p' "$2.port"
+    port_line "$2.port"
 }
 MAC=000e08aabbcc
 # a 20 KB profile, so that blksize and windowsize matter
@@ -41,7 +29,7 @@ profile() {
 once() { # name relay-port extra-args...
     local name=$1 port=$2
     shift 2
-    timeout 60 spasim --model SPA2102 --mac $MAC --serial 88012BA01234 --state "$T/$name" \
+    timeout 60 "$SIM" --model SPA2102 --mac $MAC --serial 88012BA01234 --state "$T/$name" \
         --once --timeout 40 --tftp-timeout 300 --dhcp-tftp "127.0.0.1:$port" "$@" \
         >"$T/$name.json" 2>"$T/$name.err"
 }
@@ -51,10 +39,9 @@ wire_has() { tr '\0' '|' <"$1" | grep -qF -- "$2"; }
 # --- tftpd-hpa: blksize, tsize, timeout ---------------------------------------------
 mkdir -p "$T/root"
 profile from-tftpd "$T/root/spa$MAC.cfg"
-P=$(udp_port)
-"$TFTPD" --foreground --address "127.0.0.1:$P" --secure "$T/root" >"$T/tftpd.log" 2>&1 &
-PIDS+=($!)
-R=$(relay "$P" "$T/hpa.cap")
+P=$(pick_port udp)
+start_tftpd "127.0.0.1:$P" "$T/root" --secure || { echo "FAIL - tftpd-hpa did not start"; exit 1; }
+relay "$P" "$T/hpa.cap" >"$T/r1"; R=$(cat "$T/r1")
 mkdir -p "$T/hpa" && printf '<flat-profile><Profile_Rule>/spa$MA.cfg</Profile_Rule></flat-profile>\n' >"$T/hpa/config.xml"
 once hpa "$R" --tftp-options blksize=1428,tsize,timeout=2
 check "tftpd-hpa: resync ok with options" has "$T/hpa.json" '"result":"ok"'
@@ -67,14 +54,12 @@ check "… and the file's size as tsize" wire_has "$T/hpa.cap" "tsize|$size|"
 
 # --- spaprovd: windowsize -------------------------------------------------------------
 D=$T/data
-HP=$(pick_port); SP=$(pick_port); TP=$(udp_port); YP=$(udp_port)
+read -r HP SP TP YP < <(pick_ports tcp tcp udp udp)
 mkdir -p "$D/files"
 profile from-spaprovd "$D/files/static.cfg"
 printf 'HTTP_Port "%s"; HTTPS_Port "%s"; TFTP_Port "%s"; Syslog_Port "%s";\n' "$HP" "$SP" "$TP" "$YP" >"$T/conf"
-spaprovd --config "$T/conf" --data "$D" 2>"$T/provd.log" &
-PIDS+=($!)
-wait_http "http://127.0.0.1:$HP/" || { echo "FAIL - spaprovd did not start"; cat "$T/provd.log"; exit 1; }
-R2=$(relay "$TP" "$T/prov.cap")
+start_spaprovd "$T/conf" "$D" "$HP" "$T/provd.log" || { echo "FAIL - spaprovd did not start"; exit 1; }
+relay "$TP" "$T/prov.cap" >"$T/r2"; R2=$(cat "$T/r2")
 mkdir -p "$T/win" && printf '<flat-profile><Profile_Rule>/static.cfg</Profile_Rule></flat-profile>\n' >"$T/win/config.xml"
 once win "$R2" --tftp-options blksize=1024,windowsize=4
 check "spaprovd: resync ok with windowsize" has "$T/win.json" '"result":"ok"'
@@ -85,7 +70,7 @@ check "… the OACK granted windowsize 4 (the option twice on the wire)" \
 
 # --- bad lists are refused before anything starts -----------------------------------
 for bad in blksize=7 blksize=99999 windowsize=0 timeout=300 foo=1 blksize tsize,tsize; do
-    spasim --model SPA2102 --mac $MAC --serial X --state "$T/bad" --once --tftp-options "$bad" \
+    "$SIM" --model SPA2102 --mac $MAC --serial X --state "$T/bad" --once --tftp-options "$bad" \
         >/dev/null 2>"$T/bad.err"
     rc=$?
     check "--tftp-options $bad: usage error (exit 2) with a reason" \
