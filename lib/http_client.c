@@ -328,6 +328,7 @@ struct spa_http_client {
     size_t max_body;
     client_state st;
     int cancelled, reported;
+    int in_done;                   /* inside done(): the kick frees afterwards */
     uint64_t remaining;            /* Content-Length or chunk bytes left */
     int has_len, chunked;
     unsigned nheaders;
@@ -392,6 +393,7 @@ static void client_kick_cb(evutil_socket_t fd, short what, void *arg)
         return; /* wait for the cancelled lookup to come back */
     if (!c->reported && !c->cancelled) {
         c->reported = 1;
+        c->in_done = 1;
         c->done(&c->res, c->arg);
     }
     client_free(c);
@@ -1126,4 +1128,9 @@ void spa_http_cancel(spa_http_client *c)
     c->cancelled = 1;
     if (c->st != ST_FINISHED)
         client_finish(c, SPA_HTTP_EURL, "cancelled");
+    /* Free now, so that an owner may free its event_base without running the
+     * loop again; a lookup in flight still calls back (evdns defers its
+     * cancellation), and inside done() the kick frees after it returns. */
+    if (!c->dnsreq && !c->in_dns && !c->in_done)
+        client_free(c);
 }

@@ -41,7 +41,7 @@ static void usage(FILE *f)
         "  --ca FILE                HTTPS trust anchors (PEM)\n"
         "  --cert FILE --key FILE   client certificate and key\n"
         "  --syslog HOST:PORT       send log lines here instead of Syslog_/Debug_Server\n"
-        "  --http ADDR:PORT         admin web server (default 127.0.0.1:0)\n"
+        "  --http ADDR:PORT         admin web server (default 127.0.0.1:0; IPv6: [::1]:PORT)\n"
         "  --sip ADDR:PORT          SIP NOTIFY listener, UDP (docs/sip.md)\n"
         "  --rc URL                 remote-customized unit: get the customization there first\n"
         "  --once                   one power-up resync (+ upgrade), JSON outcome, exit 0/1\n"
@@ -226,15 +226,27 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
     event_base_loopbreak(r->base);
 }
 
-/* ADDR:PORT (port 0 = ephemeral) into host[n] and *port; 0 or -1. */
+/* "IPv4:PORT" or "[IPv6]:PORT" (port 0 = ephemeral) into host[n] (without
+ * brackets) and *port; 0 or -1. */
 static int parse_listen(const char *spec, char *host, size_t n, uint16_t *port)
 {
     unsigned long long v;
     const char *c = strrchr(spec, ':');
-    if (!c || c == spec || (size_t)(c - spec) >= n || parse_num(c + 1, 65535, &v) < 0)
+    size_t skip = 0, hn = c ? (size_t)(c - spec) : 0;
+    if (!c || c == spec || parse_num(c + 1, 65535, &v) < 0)
         return -1;
-    memcpy(host, spec, (size_t)(c - spec));
-    host[c - spec] = '\0';
+    if (spec[0] == '[') {
+        if (hn < 3 || spec[hn - 1] != ']')
+            return -1;
+        skip = 1;
+        hn -= 2;
+    } else if (memchr(spec, ':', hn)) {
+        return -1;   /* a bare IPv6 address with a port is ambiguous */
+    }
+    if (hn >= n)
+        return -1;
+    memcpy(host, spec + skip, hn);
+    host[hn] = '\0';
     *port = (uint16_t)v;
     return 0;
 }
@@ -645,8 +657,6 @@ static int fleet_main(int argc, char **argv)
     }
     free(s);
     spa_fleet_free(r.fleet);
-    /* cancelled HTTP clients free themselves from the loop */
-    event_base_loop(r.base, EVLOOP_NONBLOCK);
     event_base_free(r.base);
     return rc;
 }

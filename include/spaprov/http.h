@@ -118,7 +118,10 @@ typedef void (*spa_http_done_fn)(const spa_http_result *r, void *arg);
  * from inside this call). NULL on immediate failure with a reason in why[n]. */
 spa_http_client *spa_http_start(struct event_base *base, const spa_http_request *rq,
                                  spa_http_done_fn done, void *arg, char *why, size_t n);
-/* Abandon a request before done was called; done will not be called. */
+/* Abandon a request before done was called; done will not be called. The
+ * client is freed at once (the owner may then free base without running the
+ * loop), except while a DNS lookup (evdns) is in flight: that one completes
+ * its cancellation, and is freed, the next time the loop runs. */
 void spa_http_cancel(spa_http_client *c);
 
 /* ---- server ----------------------------------------------------------------- */

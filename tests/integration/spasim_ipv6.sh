@@ -4,9 +4,10 @@
 # logs the client as ::1 with the SPA User-Agent; $SERVIP in the success
 # line is ::1), a --hosts name whose first address (127.0.0.2) is dead and
 # whose second is ::1, TFTP through --dhcp-tftp [::1]:PORT against tftpd-hpa
-# bound to [::1], syslog to Syslog_Server [::1]:PORT, and the admin
-# /admin/resync?http://[::1]:PORT/... URL. Skipped (77) without ::1 or
-# nginx/in.tftpd/curl/python3. Bounded in time; kills what it starts.
+# bound to [::1], syslog to Syslog_Server [::1]:PORT, and the admin web
+# server on --http [::1]:0 taking /admin/resync?http://[::1]:PORT/...
+# Skipped (77) without ::1 or nginx/in.tftpd/curl/python3. Bounded in time;
+# kills what it starts.
 set -u
 
 BUILD=${SPA_BUILD:-}
@@ -92,13 +93,13 @@ check "TFTP over [::1]: profile applied" has "$T/d3/config.xml" '<GPP_B ua="na">
 mkdir -p "$T/d4"
 echo '<flat-profile><Profile_Rule></Profile_Rule></flat-profile>' >"$T/d4/config.xml"
 timeout 60 "$SIM" --model SPA2102 --mac $MAC --serial 88012BA01234 --state "$T/d4" \
-    --http 127.0.0.1:0 >"$T/d4.out" 2>"$T/d4.err" &
+    --http "[::1]:0" >"$T/d4.out" 2>"$T/d4.err" &
 SPID=$!
 PIDS+=($SPID)
 AP=""
 AP=$(port_line "$T/d4.out")
-curl -s --max-time 5 -o "$T/d4.req" "http://127.0.0.1:$AP/admin/resync?http://%5B::1%5D:$NP/admin.xml"
-check "admin resync with [::1] accepted" has "$T/d4.req" 'resync requested'
+curl -g -s --max-time 5 -o "$T/d4.req" "http://[::1]:$AP/admin/resync?http://%5B::1%5D:$NP/admin.xml"
+check "admin web on --http [::1]:0: resync with [::1] accepted" has "$T/d4.req" 'resync requested'
 for _ in $(seq 50); do grep -q GPP_C "$T/d4/config.xml" 2>/dev/null && break; sleep 0.1; done
 check "admin resync over [::1]: value applied" has "$T/d4/config.xml" '<GPP_C ua="na">admin-url-ipv6</GPP_C>'
 kill -TERM $SPID

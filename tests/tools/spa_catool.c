@@ -9,6 +9,7 @@
 static int done(spa_diags *d, int rc)
 {
     spa_diags_print(d, stderr);
+    spa_diags_free(d);
     return rc;
 }
 

@@ -4,10 +4,13 @@
  * name that does not resolve reported from the loop (never inside start), a
  * dead port → connect failed, a hosts-file name whose first address is dead
  * answered by the second ($SERVIP), IPv6 (a server on ::1 reached as
- * "::1", "[::1]" and through a hosts-file name; skipped without ::1), and
- * cancel. */
+ * "::1", "[::1]" and through a hosts-file name; skipped without ::1),
+ * cancel, and an HTTP transfer in flight when the owner frees the transports
+ * and the event_base without running the loop (spasim on SIGTERM; the ASan
+ * build's leak check proves the client is freed). */
 #include <signal.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <event2/event.h>
@@ -210,6 +213,30 @@ static void test_cancel(void **state)
     assert_int_equal(s.calls, 0);
 }
 
+/* The request reached a server that never answers; teardown then frees
+ * the transports and the base at once, as spasim does on SIGTERM. */
+static void test_free_in_flight(void **state)
+{
+    fixture *f = *state;
+    seen s;
+    spa_xfer_request rq;
+    unsigned port;
+    int lfd = tu_silent_listener(&port);
+    memset(&rq, 0, sizeof rq);
+    memset(&s, 0, sizeof s);
+    s.base = f->base;
+    rq.id = 8;
+    rq.scheme = SPA_SCHEME_HTTP;
+    rq.host = "127.0.0.1";
+    rq.port = port;
+    rq.path = "/spa.cfg";
+    assert_int_equal(spa_device_net_start(f->net, &rq, done, &s), 0);
+    int cfd = tu_wait_first_bytes(f->base, lfd);
+    assert_int_equal(s.calls, 0);
+    close(cfd);
+    close(lfd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -219,6 +246,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dhcp_hostport, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ipv6, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_free_in_flight, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

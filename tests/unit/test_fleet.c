@@ -212,7 +212,6 @@ static void run_fleet(struct event_base *base, const char *stage_path, const cha
     spa_fleet_stop(f);
     spa_fleet_get_stats(f, st);
     spa_fleet_free(f);   /* saves every unit's flash under state */
-    event_base_loop(base, EVLOOP_NONBLOCK);   /* cancelled clients free themselves */
     event_free(stop);
 }
 

@@ -1,9 +1,14 @@
 /* testutil.c — helpers shared by the unit tests; see testutil.h. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <event2/event.h>
 #include "testutil.h"
 
 void tu_tmpdir(char *out, size_t n)
@@ -87,4 +92,40 @@ const char *tu_kv_lookup(void *ctx, const char *name, size_t len, char *scratch,
         if (strlen(e->k) == len && memcmp(e->k, name, len) == 0)
             return e->v;
     return NULL;
+}
+
+int tu_silent_listener(unsigned *port)
+{
+    struct sockaddr_in sin;
+    socklen_t sl = sizeof sin;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+    assert_true(fd >= 0);
+    memset(&sin, 0, sizeof sin);
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+    assert_int_equal(listen(fd, 8), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
+    *port = ntohs(sin.sin_port);
+    return fd;
+}
+
+int tu_wait_first_bytes(struct event_base *base, int lfd)
+{
+    int cfd = -1;
+
+    for (int i = 0; i < 1000; i++) {
+        event_base_loop(base, EVLOOP_NONBLOCK);
+        if (cfd < 0)
+            cfd = accept(lfd, NULL, NULL);
+        if (cfd >= 0) {
+            struct pollfd p = {cfd, POLLIN, 0};
+            if (poll(&p, 1, 0) == 1)
+                return cfd;
+        }
+        usleep(5000);
+    }
+    fail_msg("the client sent nothing within 5 s");
+    return -1;
 }

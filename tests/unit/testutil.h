@@ -28,5 +28,13 @@ typedef struct tu_kv { const char *k, *v; } tu_kv;
 const char *tu_kv_lookup(void *ctx, const char *name, size_t len, char *scratch, size_t n);
 /* True if some diagnostic, formatted, contains needle. */
 int tu_diags_contain(const spa_diags *d, const char *needle);
+/* A non-blocking TCP socket listening on 127.0.0.1 that never answers;
+ * its port in *port. */
+int tu_silent_listener(unsigned *port);
+struct event_base;
+/* Run base (non-blocking turns, at most 5 s) until a client's first bytes
+ * (a request, a TLS ClientHello) reach the listener lfd; returns the
+ * accepted socket (close it). */
+int tu_wait_first_bytes(struct event_base *base, int lfd);
 
 #endif
