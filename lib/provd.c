@@ -31,6 +31,7 @@ struct spa_provd {
     spa_render_cache *cache;
     spa_crypt_ctx *cc;
     spa_profile overlay;      /* SEC-PRV values every profile carries (provd_secprv.c) */
+    provd_queue *q;           /* events and contacts, written behind (provd_queue.c) */
 };
 
 const char *spa_id_source_name(spa_id_source s)
@@ -218,8 +219,9 @@ spa_provd *spa_provd_new(spa_store *st, const spa_provd_config *cfg)
     p->cfg = *cfg;
     p->cache = spa_render_cache_new(0);
     p->cc = spa_crypt_ctx_new();
+    p->q = provd_queue_new(st);
     spa_profile_init(&p->overlay);
-    if (!p->cache || !p->cc || spa_provd_secprv_overlay(cfg, &p->overlay) < 0) {
+    if (!p->cache || !p->cc || !p->q || spa_provd_secprv_overlay(cfg, &p->overlay) < 0) {
         spa_provd_free(p);
         return NULL;
     }
@@ -230,14 +232,26 @@ void spa_provd_free(spa_provd *p)
 {
     if (!p)
         return;
+    provd_queue_free(p->q);   /* nothing queued is lost at shutdown */
     spa_render_cache_free(p->cache);
     spa_crypt_ctx_free(p->cc);
     spa_profile_free(&p->overlay);
     free(p);
 }
 
+int spa_provd_write_behind(spa_provd *p, struct event_base *base)
+{
+    return provd_queue_enable(p->q, base);
+}
+
+int spa_provd_flush(spa_provd *p)
+{
+    return provd_queue_flush(p->q);
+}
+
 void spa_provd_set_config(spa_provd *p, const spa_provd_config *cfg)
 {
+    (void)provd_queue_flush(p->q);   /* what the old settings saw is stored first */
     p->cfg = *cfg;
     if (spa_provd_secprv_overlay(cfg, &p->overlay) < 0)
         fprintf(stderr, "spaprovd: out of memory building the SEC-PRV values\n");
@@ -272,18 +286,10 @@ static void event(spa_provd *p, const char *mac, spa_event_kind k, const char *f
 {
     char text[1024];
     va_list ap;
-    spa_diags d;
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    spa_diags_init(&d);
-    if (spa_store_event_add(p->st, 0, mac && mac[0] ? mac : NULL, k, text, NULL, 0, &d) < 0) {
-        char line[512];
-        if (d.n)
-            fprintf(stderr, "spaprovd: event not stored: %s\n",
-                    spa_diag_format(&d.v[0], line, sizeof line));
-    }
-    spa_diags_free(&d);
+    provd_queue_event(p->q, mac && mac[0] ? mac : NULL, k, text);
 }
 
 static const char *proto_name(spa_provd_proto pr)
@@ -424,7 +430,7 @@ static void serve_first(spa_provd *p, const spa_provd_ident *id, const spa_devic
 /* After a profile went out through the device's directory: the previous
  * directory delivers a rotation, the current one confirms it (the old key
  * and path then stop working) and marks the device provisioned. */
-static void after_dir(spa_provd *p, const char *mac, const spa_device *dv, dir_hit dir)
+static void after_dir(spa_provd *p, const char *mac, const spa_device_deps *dv, dir_hit dir)
 {
     spa_diags d;
     spa_diags_init(&d);
@@ -432,7 +438,7 @@ static void after_dir(spa_provd *p, const char *mac, const spa_device *dv, dir_h
         event(p, mac, SPA_EV_RESULT, "key rotation delivered under the previous key "
               "(key generation %u)", dv->key_gen);
     } else {
-        if (dv->prev_path && spa_store_device_forget_prev(p->st, mac, &d) == 0)
+        if (dv->rotation_pending && spa_store_device_forget_prev(p->st, mac, &d) == 0)
             event(p, mac, SPA_EV_RESULT, "key rotation confirmed (key generation %u): "
                   "previous key and path retired", dv->key_gen);
         if (dv->state != SPA_DEV_PROVISIONED)
@@ -442,54 +448,69 @@ static void after_dir(spa_provd *p, const char *mac, const spa_device *dv, dir_h
     spa_diags_free(&d);
 }
 
-/* Render want_mac's profile into r. */
-static void serve_profile(spa_provd *p, const spa_provd_input *in, const spa_provd_ident *id,
-                          dir_hit dir, spa_provd_response *r)
+/* want_mac is not in the database: answer under the Unknown policy (r
+ * filled, 1), or register it (0: look it up again). */
+static int unknown_device(spa_provd *p, const spa_provd_ident *id, spa_provd_response *r)
+{
+    if (p->cfg.unknown == SPA_UNKNOWN_BOOTSTRAP) {
+        if (read_static(p, p->cfg.bootstrap_file, r) == 0)
+            snprintf(r->reason, sizeof r->reason, "unknown device: bootstrap profile");
+        else
+            respond(r, 404, "unknown device, no bootstrap file");
+        return 1;
+    }
+    if (p->cfg.unknown != SPA_UNKNOWN_REGISTER) {
+        respond(r, 404, "unknown device");
+        return 1;
+    }
+    return auto_register(p, id, r) < 0 ? 1 : 0;
+}
+
+/* SEC-PRV-1: look the device up, then serve_first. */
+static void serve_first_lookup(spa_provd *p, const spa_provd_ident *id, bool look,
+                               spa_provd_response *r)
 {
     spa_device dv;
     spa_diags d;
-    spa_render_opts o;
-    bool plain = in->proto == SPA_PROTO_HTTPS && p->cfg.https_plain && id->cert_bound;
-    bool hit = false;
     int rc;
-
     spa_diags_init(&d);
     rc = spa_store_device_get(p->st, id->want_mac, 0, &dv, &d);
     if (rc == 1) {
-        spa_diags_free(&d);
-        if (p->cfg.unknown == SPA_UNKNOWN_BOOTSTRAP) {
-            if (read_static(p, p->cfg.bootstrap_file, r) == 0)
-                snprintf(r->reason, sizeof r->reason, "unknown device: bootstrap profile");
-            else
-                respond(r, 404, "unknown device, no bootstrap file");
-            return;
+        if (unknown_device(p, id, r) != 0) {
+            spa_diags_free(&d);
+            return;                  /* r answers under the Unknown policy */
         }
-        if (p->cfg.unknown != SPA_UNKNOWN_REGISTER) {
-            respond(r, 404, "unknown device");
-            return;
-        }
-        if (auto_register(p, id, r) < 0)
-            return;
-        spa_diags_init(&d);
         rc = spa_store_device_get(p->st, id->want_mac, 0, &dv, &d);
     }
-    if (rc != 0) {
+    if (rc == 1) {
+        respond(r, 404, "unknown device");
+    } else if (rc != 0) {
         log_diags(id->want_mac, &d);
-        spa_diags_free(&d);
         respond(r, 500, "database error");
-        return;
-    }
-    if (dv.state == SPA_DEV_DISABLED) {
-        spa_device_clear(&dv);
-        spa_diags_free(&d);
+    } else if (dv.state == SPA_DEV_DISABLED) {
         respond(r, 403, "device disabled");
-        return;
+    } else {
+        serve_first(p, id, &dv, look, r);
     }
+    spa_device_clear(&dv);
+    spa_diags_free(&d);
+}
+
+/* Render want_mac's profile into r. The render cache's snapshot also reads
+ * the device's state, so this is one query on a cache hit. */
+static void serve_profile(spa_provd *p, const spa_provd_input *in, const spa_provd_ident *id,
+                          dir_hit dir, spa_provd_response *r)
+{
+    spa_render_info info;
+    spa_diags d;
+    spa_render_opts o;
+    bool plain = in->proto == SPA_PROTO_HTTPS && p->cfg.https_plain && id->cert_bound;
+    char fwurl[SPA_PROVD_STR];
+    int rc;
+
     if (p->cfg.secure_provisioning && !dir.via && in->proto == SPA_PROTO_HTTPS &&
         id->cert_bound) {
-        serve_first(p, id, &dv, dir.look, r);
-        spa_device_clear(&dv);
-        spa_diags_free(&d);
+        serve_first_lookup(p, id, dir.look, r);
         return;
     }
     memset(&o, 0, sizeof o);
@@ -501,32 +522,41 @@ static void serve_profile(spa_provd *p, const spa_provd_input *in, const spa_pro
     o.md = SPA_MD_MD5;
     o.server_url = p->cfg.server_url;
     o.server_name = p->cfg.server_name;
-    char fwurl[SPA_PROVD_STR];
     spa_provd_firmware_url(&p->cfg, fwurl, sizeof fwurl);
     o.firmware_url = fwurl;
+    spa_diags_init(&d);
     spa_buf_reset(&r->body);
-    rc = spa_render_cached(p->cache, p->st, id->want_mac, &o, p->cc, &r->body, &hit, &d);
+    rc = spa_render_cached_info(p->cache, p->st, id->want_mac, &o, p->cc, &r->body, &info, &d);
+    if (rc == 1) {
+        if (unknown_device(p, id, r) != 0) {
+            spa_diags_free(&d);
+            return;                  /* r answers under the Unknown policy */
+        }
+        spa_buf_reset(&r->body);
+        rc = spa_render_cached_info(p->cache, p->st, id->want_mac, &o, p->cc, &r->body, &info,
+                                    &d);
+    }
+    if (info.found && info.deps.state == SPA_DEV_DISABLED) {
+        spa_diags_free(&d);
+        respond(r, 403, "device disabled");
+        return;
+    }
     if (rc < 0)
         log_diags(id->want_mac, &d);   /* render diagnostics never quote secrets */
     spa_diags_free(&d);
     if (rc != 0) {
-        spa_device_clear(&dv);
         respond(r, rc == 1 ? 404 : 500, rc == 1 ? "unknown device" : "render failed");
         return;
     }
     if (dir.via && !dir.look)
-        after_dir(p, id->want_mac, &dv, dir);
-    spa_device_clear(&dv);
+        after_dir(p, id->want_mac, &info.deps, dir);
     r->status = 200;
     r->content_type = plain ? "text/xml" : "application/octet-stream";
-    spa_http_etag(r->body.data, r->body.len, r->etag, sizeof r->etag);
+    memcpy(r->etag, info.etag, sizeof r->etag);
     snprintf(r->reason, sizeof r->reason, "profile, %zu bytes, %s%s", r->body.len,
              plain ? "plain" : dir.previous ? "encrypted with the previous key" : "encrypted",
-             hit ? ", cached" : "");
-    spa_diags_init(&d);
-    (void)spa_store_device_touch(p->st, id->want_mac, id->fw_version[0] ? id->fw_version : NULL,
-                                 0, &d);
-    spa_diags_free(&d);
+             info.hit ? ", cached" : "");
+    provd_queue_contact(p->q, id->want_mac, id->fw_version[0] ? id->fw_version : NULL);
 }
 
 /* A profile asked for inside a device's random directory names that
@@ -591,6 +621,7 @@ void spa_provd_handle(spa_provd *p, const spa_provd_input *in, spa_provd_respons
 
     memset(r, 0, sizeof *r);
     spa_buf_init(&r->body);
+    provd_queue_lazy(p->q, in->proto == SPA_PROTO_TFTP);
     clean_text(raw, sizeof raw, in->path ? in->path : "", in->path ? strlen(in->path) : 0);
     clean_text(ua, sizeof ua, in->user_agent ? in->user_agent : "-",
                in->user_agent ? strlen(in->user_agent) : 1);
@@ -657,26 +688,25 @@ void spa_provd_syslog(spa_provd *p, const char *mac, const char *peer, const cha
                       size_t len)
 {
     char text[900];
+    provd_queue_lazy(p->q, true);
     clean_text(text, sizeof text, line, len);
     provd_mask_pins(text);   /* a unit may log its bind URL */
     event(p, mac, SPA_EV_SYSLOG, "from %s: %s", peer ? peer : "-", text);
     spa_upgrade_line u;
     if (mac && mac[0] && spa_upgrade_line_parse(line, len, &u) == 1) {
-        spa_diags d;
         if (u.success)
             event(p, mac, SPA_EV_UPGRADE, "success %s from %s", u.version, u.url);
         else
             event(p, mac, SPA_EV_UPGRADE, "failure: %s", u.err);
-        spa_diags_init(&d);
-        if (u.success && spa_store_device_touch(p->st, mac, u.version, 0, &d) < 0)
-            log_diags(mac, &d);
-        spa_diags_free(&d);
+        if (u.success)
+            provd_queue_contact(p->q, mac, u.version);
     }
 }
 
 void spa_provd_security(spa_provd *p, const char *proto, const char *peer, const char *msg)
 {
     char text[600];
+    provd_queue_lazy(p->q, strcmp(proto, "tftp") == 0);
     clean_text(text, sizeof text, msg, strlen(msg));
     event(p, NULL, SPA_EV_SECURITY, "%s refused from %s: %s", proto, peer ? peer : "-", text);
 }
@@ -701,6 +731,16 @@ void provd_event(spa_provd *p, const char *mac, spa_event_kind k, const char *fm
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
     event(p, mac, k, "%s", text);
+}
+
+void provd_contact(spa_provd *p, const char *mac, const char *fw_seen)
+{
+    provd_queue_contact(p->q, mac, fw_seen);
+}
+
+void provd_flush(spa_provd *p)
+{
+    (void)provd_queue_flush(p->q);
 }
 
 void provd_clean_text(char *dst, size_t n, const char *src, size_t len)

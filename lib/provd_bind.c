@@ -214,10 +214,7 @@ void provd_bind(spa_provd *p, const spa_provd_input *in, const spa_provd_ident *
         return;
     }
     spa_diags_free(&d);
-    spa_diags_init(&d);
-    (void)spa_store_device_touch(provd_store(p), id->mac,
-                                 id->fw_version[0] ? id->fw_version : NULL, 0, &d);
-    spa_diags_free(&d);
+    provd_contact(p, id->mac, id->fw_version[0] ? id->fw_version : NULL);
     r->status = 200;
     r->content_type = "text/xml";
     snprintf(r->reason, sizeof r->reason, "binding profile, %zu bytes, plain over https",

@@ -11,6 +11,11 @@ spa_crypt_ctx *provd_crypt(spa_provd *p);
 /* Store an event (text printf-style, never a secret); mac NULL/"" = none. */
 void provd_event(spa_provd *p, const char *mac, spa_event_kind k, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Record a contact of mac (firmware version seen, NULL = keep): queued with
+ * the events when writing behind. */
+void provd_contact(spa_provd *p, const char *mac, const char *fw_seen);
+/* Write what is queued now (before an event written directly, with a blob). */
+void provd_flush(spa_provd *p);
 /* Printable-ASCII copy of untrusted text, at most n-1 bytes. */
 void provd_clean_text(char *dst, size_t n, const char *src, size_t len);
 /* Fill r with a status and a short reason (a text body unless 200). */
@@ -42,5 +47,26 @@ void provd_bind(spa_provd *p, const spa_provd_input *in, const spa_provd_ident *
  * Report_Max (r filled with 413), else 0. */
 int provd_report_post(spa_provd *p, const spa_provd_input *in, const spa_provd_ident *id,
                       const char *path, const char *what, spa_provd_response *r);
+
+/* ---- write-behind queue (provd_queue.c) ---- */
+
+struct event_base;
+typedef struct provd_queue provd_queue;
+/* An empty queue over st, writing at once until enabled. NULL on OOM. */
+provd_queue *provd_queue_new(spa_store *st);
+/* Write what is queued (logged when it fails) and free the queue. */
+void provd_queue_free(provd_queue *q);
+/* Queue from now on, flushing at the end of each turn of base's loop (base
+ * NULL: only at SPA_PROVD_BATCH and on flush). 0 or -1. */
+int provd_queue_enable(provd_queue *q, struct event_base *base);
+/* Store an event without a blob (queued, or written at once). */
+void provd_queue_event(provd_queue *q, const char *mac, spa_event_kind k, const char *text);
+/* Writes queued from now on may wait up to 10 ms instead of the end of the
+ * turn (TFTP, syslog: nothing is waiting for them to be stored). */
+void provd_queue_lazy(provd_queue *q, bool lazy);
+/* Record a contact (queued, or written at once). */
+void provd_queue_contact(provd_queue *q, const char *mac, const char *fw_seen);
+/* Write everything queued in one transaction. 0, or -1 (kept for a retry). */
+int provd_queue_flush(provd_queue *q);
 
 #endif

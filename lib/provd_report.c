@@ -97,6 +97,7 @@ static void store_report(spa_provd *p, const char *mac, const char *head, const 
         blen = plain.len;
     }
     snprintf(text, sizeof text, "%s, %zu bytes, %s", head, len, note);
+    provd_flush(p);   /* keep the order of events: what is queued goes first */
     spa_diags_init(&d);
     if (spa_store_event_add(provd_store(p), 0, mac[0] ? mac : NULL, SPA_EV_REPORT, text, blob,
                             blen, &d) < 0 && d.n) {

@@ -8,10 +8,12 @@
  * same transaction as any change to it, so the check is exact: change a
  * global parameter and every device re-renders; change device A's and only
  * A does. Entries are kept in a hash table plus an LRU list bounded by a
- * byte budget. One mutex guards the table; rendering happens outside it. */
+ * byte budget. One mutex guards the table; rendering happens outside it.
+ * An entry keeps its bytes' ETag, so a hit costs no digest. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include "spaprov/http.h"
 #include "spaprov/macro.h"
 #include "spaprov/profile.h"
 #include "spaprov/render.h"
@@ -22,6 +24,7 @@ typedef struct centry {
     uint64_t opts;
     char *data;
     size_t len;
+    char etag[40];                     /* of data, computed when stored */
     struct centry *hnext;              /* hash chain */
     struct centry *prev, *next;        /* LRU list, most recent first */
 } centry;
@@ -176,18 +179,19 @@ void spa_render_cache_stats_get(spa_render_cache *c, spa_render_cache_stats *out
     pthread_mutex_unlock(&c->mu);
 }
 
-/* Copy a hit into out; 1 hit, 0 miss (a stale entry is dropped). */
+/* Copy a hit (and its ETag) into out; 1 hit, 0 miss (a stale entry is dropped). */
 static int try_hit(spa_render_cache *c, const char *mac, const spa_device_deps *deps,
-                   uint64_t opts, spa_buf *out, int *oom)
+                   uint64_t opts, spa_buf *out, char etag[40], int *oom)
 {
     int hit = 0;
     pthread_mutex_lock(&c->mu);
     centry *e = lookup(c, mac);
-    if (e && e->opts == opts && memcmp(&e->deps, deps, sizeof *deps) == 0) {
+    if (e && e->opts == opts && memcmp(e->deps.gen, deps->gen, sizeof deps->gen) == 0) {
         if (spa_buf_append(out, e->data, e->len) < 0)
             *oom = 1;
         else {
             hit = 1;
+            memcpy(etag, e->etag, sizeof e->etag);
             c->stats.hits++;
             lru_unlink(c, e);
             lru_push(c, e);
@@ -212,7 +216,7 @@ static void forget(spa_render_cache *c, const char *mac)
 
 /* Store a fresh render (best effort: no memory means no caching). */
 static void store(spa_render_cache *c, const char *mac, const spa_device_deps *deps,
-                  uint64_t opts, const char *data, size_t len)
+                  uint64_t opts, const char *data, size_t len, const char etag[40])
 {
     centry *e;
     if (len > c->max_bytes / 2 || !(e = calloc(1, sizeof *e)))
@@ -226,6 +230,7 @@ static void store(spa_render_cache *c, const char *mac, const spa_device_deps *d
     e->opts = opts;
     memcpy(e->data, data, len);
     e->len = len;
+    memcpy(e->etag, etag, sizeof e->etag);
     pthread_mutex_lock(&c->mu);
     centry *old = lookup(c, mac);
     if (old)
@@ -244,19 +249,18 @@ static void store(spa_render_cache *c, const char *mac, const spa_device_deps *d
     pthread_mutex_unlock(&c->mu);
 }
 
-int spa_render_cached(spa_render_cache *c, spa_store *st, const char *mac,
-                      const spa_render_opts *o, spa_crypt_ctx *cc, spa_buf *out, bool *hit,
-                      spa_diags *d)
+int spa_render_cached_info(spa_render_cache *c, spa_store *st, const char *mac,
+                           const spa_render_opts *o, spa_crypt_ctx *cc, spa_buf *out,
+                           spa_render_info *info, spa_diags *d)
 {
     spa_render_opts def = { 0 };
-    spa_device_deps deps;
+    spa_device_deps *deps = &info->deps;
     char m[13];
     size_t start = out->len;
     uint64_t od;
     int rc, oom = 0;
 
-    if (hit)
-        *hit = false;
+    memset(info, 0, sizeof *info);
     if (!o)
         o = &def;
     if (spa_mac_parse(mac, m) < 0) {
@@ -269,13 +273,13 @@ int spa_render_cached(spa_render_cache *c, spa_store *st, const char *mac,
      * change committed in between could be cached under the old generations. */
     if (spa_store_snapshot_begin(st, d) < 0)
         return -1;
-    rc = spa_store_device_deps(st, m, &deps, d);
+    rc = spa_store_device_deps(st, m, deps, d);
+    info->found = rc == 0;
     if (rc == 1)
         forget(c, m);                  /* the device is gone: so is its entry */
-    if (rc == 0 && try_hit(c, m, &deps, od, out, &oom)) {
+    if (rc == 0 && try_hit(c, m, deps, od, out, info->etag, &oom)) {
         spa_store_snapshot_end(st);
-        if (hit)
-            *hit = true;
+        info->hit = true;
         return 0;
     }
     if (rc == 0 && !oom)
@@ -285,7 +289,20 @@ int spa_render_cached(spa_render_cache *c, spa_store *st, const char *mac,
         spa_diag_add(d, SPA_DIAG_ERROR, NULL, 0, 0, "oom", "out of memory");
         return -1;
     }
-    if (rc == 0)
-        store(c, m, &deps, od, out->data + start, out->len - start);
+    if (rc == 0) {
+        spa_http_etag(out->data + start, out->len - start, info->etag, sizeof info->etag);
+        store(c, m, deps, od, out->data + start, out->len - start, info->etag);
+    }
+    return rc;
+}
+
+int spa_render_cached(spa_render_cache *c, spa_store *st, const char *mac,
+                      const spa_render_opts *o, spa_crypt_ctx *cc, spa_buf *out, bool *hit,
+                      spa_diags *d)
+{
+    spa_render_info info;
+    int rc = spa_render_cached_info(c, st, mac, o, cc, out, &info, d);
+    if (hit)
+        *hit = info.hit;
     return rc;
 }

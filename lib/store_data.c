@@ -759,29 +759,57 @@ int spa_event_kind_parse(const char *s, spa_event_kind *out)
     return -1;
 }
 
-int spa_store_event_add(spa_store *st, int64_t when, const char *mac, spa_event_kind kind,
+/* Inside a transaction: insert one event (mac canonical or ""). 0 or -1. */
+static int event_insert(spa_store *st, int64_t when, const char *m, spa_event_kind kind,
                         const char *text, const void *blob, size_t blob_len, spa_diags *d)
 {
     static const char sql[] =
         "INSERT INTO events(time, mac, kind, text, blob) VALUES(?1, ?2, ?3, ?4, ?5)";
-    char m[13] = "";
     sqlite3_stmt *s;
-    if (mac && *mac && spa_store_mac(mac, m, d) < 0)
-        return -1;
     if ((unsigned)kind >= SPA_EV_COUNT)
         return spa_diag_error(d, "kind", "kind: unknown event kind");
-    if (spa_store_tx_begin(st, d) < 0)
-        return -1;
     if (!(s = spa_store_stmt(st, sql, d)))
-        goto fail;
+        return -1;
     sqlite3_bind_int64(s, 1, when ? when : (int64_t)time(NULL));
     sqlite3_bind_text(s, 2, m, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 3, ev_names[kind], -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 4, text ? text : "", -1, SQLITE_TRANSIENT);
     if (blob)
         sqlite3_bind_blob64(s, 5, blob, blob_len, SQLITE_TRANSIENT);
-    if (spa_store_run(st, s, d, "adding an event") < 0)
-        goto fail;
+    return spa_store_run(st, s, d, "adding an event");
+}
+
+int spa_store_event_add(spa_store *st, int64_t when, const char *mac, spa_event_kind kind,
+                        const char *text, const void *blob, size_t blob_len, spa_diags *d)
+{
+    char m[13] = "";
+    if (mac && *mac && spa_store_mac(mac, m, d) < 0)
+        return -1;
+    if ((unsigned)kind >= SPA_EV_COUNT)
+        return spa_diag_error(d, "kind", "kind: unknown event kind");
+    if (spa_store_tx_begin(st, d) < 0)
+        return -1;
+    if (event_insert(st, when, m, kind, text, blob, blob_len, d) < 0) {
+        spa_store_tx_rollback(st);
+        return -1;
+    }
+    return spa_store_tx_commit(st, d);
+}
+
+int spa_store_write_batch(spa_store *st, const spa_event_rec *ev, size_t nev,
+                          const spa_contact_rec *ct, size_t nct, spa_diags *d)
+{
+    if (nev == 0 && nct == 0)
+        return 0;
+    if (spa_store_tx_begin(st, d) < 0)
+        return -1;
+    for (size_t i = 0; i < nev; i++)
+        if (event_insert(st, ev[i].time, ev[i].mac, ev[i].kind, ev[i].text, NULL, 0, d) < 0)
+            goto fail;
+    for (size_t i = 0; i < nct; i++)
+        if (spa_store_contact_write(st, ct[i].mac, ct[i].fw_seen[0] ? ct[i].fw_seen : NULL,
+                                    ct[i].time, d) < 0)
+            goto fail;
     return spa_store_tx_commit(st, d);
 fail:
     spa_store_tx_rollback(st);

@@ -63,6 +63,10 @@ int spa_store_random_hex(char *out, size_t nbytes);
 int spa_store_exists(spa_store *st, const char *sql, const char *key, spa_diags *d);
 /* Parse a MAC, recording "mac: ..." on failure. 0 or -1. */
 int spa_store_mac(const char *in, char mac[13], spa_diags *d);
+/* Inside a transaction: record a contact of mac (canonical); fw_seen NULL
+ * or not ASCII = keep, when 0 = now. 0 (also when no such device) or -1. */
+int spa_store_contact_write(spa_store *st, const char *mac, const char *fw_seen, int64_t when,
+                            spa_diags *d);
 /* Write one device row inside a transaction (fresh key and path). */
 int spa_store_device_write(spa_store *st, const spa_store_devrow *r, bool replace, spa_diags *d);
 

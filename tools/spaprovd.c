@@ -3,8 +3,11 @@
  * core) onto one libevent loop. Start-up order: bind every listener (as
  * root for ports below 1024), hand the data directory to User and drop
  * privileges, then open the database and serve. SIGTERM/SIGINT stop it
- * cleanly (exit 0); SIGHUP re-reads the configuration, keeping the sockets
- * of unchanged listeners. Logs go to stderr or syslog (Log). */
+ * cleanly (exit 0) after writing the queued events; SIGHUP re-reads the
+ * configuration, keeping the sockets of unchanged listeners. Events and
+ * contact times are written behind, once per loop turn, and WAL
+ * checkpoints run on a thread of their own (docs/spaprovd.md
+ * "Performance"). Logs go to stderr or syslog (Log). */
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
@@ -146,7 +149,7 @@ static int serve(daemon_state *s, spa_store *st, const spa_provd_config *c)
     int rc;
 
     s->p = spa_provd_new(st, c);
-    if (!s->p)
+    if (!s->p || spa_provd_write_behind(s->p, s->base) < 0)
         return 1;
     spa_diags_init(&d);
     rc = spa_provd_net_serve(s->net, s->base, s->p, c, s->log, &d);
@@ -223,6 +226,7 @@ static int run(daemon_state *s, spa_provd_config *c)
 {
     spa_diags d;
     spa_store *st;
+    spa_store_checkpointer *ck;
     char dbpath[SPA_PROVD_STR + 16];
     int rc;
 
@@ -234,13 +238,20 @@ static int run(daemon_state *s, spa_provd_config *c)
     flush_diags(&d);
     if (!st)
         return 1;
+    spa_diags_init(&d);
+    if (!(ck = spa_store_checkpointer_start(st, 1000, &d)))   /* no fsync on the loop */
+        spa_provd_logf(s->log, SPA_PROVD_LOG_WARNING,
+                       "WAL checkpoints stay on the event loop: %s",
+                       d.n ? d.v[0].message : "error");
+    spa_diags_free(&d);
     s->base = event_base_new();
     rc = s->base ? serve(s, st, c) : 1;
     spa_provd_net_stop(s->net);
     s->net = NULL;
-    spa_provd_free(s->p);
+    spa_provd_free(s->p);   /* writes the events still queued */
     if (s->base)
         event_base_free(s->base);
+    spa_store_checkpointer_stop(ck);
     spa_store_close(st);
     return rc;
 }

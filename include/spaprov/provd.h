@@ -186,6 +186,17 @@ void spa_provd_free(spa_provd *p);
 void spa_provd_set_config(spa_provd *p, const spa_provd_config *cfg);
 /* The configuration in force. */
 const spa_provd_config *spa_provd_get_config(const spa_provd *p);
+/* Writes queued before a batch is written at once (spa_provd_write_behind). */
+#define SPA_PROVD_BATCH 256
+/* Write events and contact times behind (lib/provd_queue.c): from now on
+ * they are queued and written in one transaction at the end of the turn of
+ * base's loop that queued them (those of TFTP requests and syslog lines:
+ * within 10 ms), or when SPA_PROVD_BATCH are queued, or on spa_provd_flush,
+ * spa_provd_set_config and spa_provd_free (base NULL: only the last three).
+ * Without it each is written at once. 0 or -1 (OOM). */
+int spa_provd_write_behind(spa_provd *p, struct event_base *base);
+/* Write every queued event and contact now. 0, or -1 (logged; kept queued). */
+int spa_provd_flush(spa_provd *p);
 /* Answer one request: identify, route, render or read, and store a request
  * and a result (or security) event. Always fills r (status 500 on failure). */
 void spa_provd_handle(spa_provd *p, const spa_provd_input *in, spa_provd_response *r);

@@ -124,5 +124,17 @@ void spa_render_cache_stats_get(spa_render_cache *c, spa_render_cache_stats *out
 int spa_render_cached(spa_render_cache *c, spa_store *st, const char *mac,
                       const spa_render_opts *o, spa_crypt_ctx *cc, spa_buf *out, bool *hit,
                       spa_diags *d);
+/* What spa_render_cached_info tells besides the bytes. */
+typedef struct spa_render_info {
+    bool hit;                /* served from the cache */
+    bool found;              /* the device exists: deps is valid (even if rendering failed) */
+    spa_device_deps deps;    /* its generations and state, read in the render's snapshot */
+    char etag[40];           /* HTTP ETag of the bytes, computed once per render */
+} spa_render_info;
+/* spa_render_cached, also filling info (a profile request needs no other
+ * lookup of the device, and no digest of the bytes on a hit). */
+int spa_render_cached_info(spa_render_cache *c, spa_store *st, const char *mac,
+                           const spa_render_opts *o, spa_crypt_ctx *cc, spa_buf *out,
+                           spa_render_info *info, spa_diags *d);
 
 #endif

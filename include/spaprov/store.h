@@ -44,6 +44,18 @@ int spa_store_snapshot_begin(spa_store *st, spa_diags *d);
 /* End the snapshot begun by the matching spa_store_snapshot_begin. */
 void spa_store_snapshot_end(spa_store *st);
 
+/* Checkpoints off the caller's thread (lib/store_checkpoint.c): automatic
+ * checkpoints are turned off on st, so its commits only append to the WAL
+ * (no copy back, no fsync), and a thread with its own connection to the
+ * same database runs a PASSIVE checkpoint (never blocks writers) every
+ * interval_ms (0 = 1000). NULL with a diagnostic (st unchanged). */
+typedef struct spa_store_checkpointer spa_store_checkpointer;
+spa_store_checkpointer *spa_store_checkpointer_start(spa_store *st, unsigned interval_ms,
+                                                     spa_diags *d);
+/* Stop the thread after one last checkpoint, close its connection, and give
+ * st its automatic checkpoints back (NULL is fine). */
+void spa_store_checkpointer_stop(spa_store_checkpointer *c);
+
 #define SPA_STORE_SECRETS 0x01u  /* also return keys, PINs, passwords, secret values */
 
 /* ---- devices ---- */
@@ -276,9 +288,14 @@ int spa_store_params_for_device(spa_store *st, const char *mac, spa_param_cb cb,
 /* What a device's rendered profile depends on: the generation of each scope
  * row (global, its model, group, account, and the device itself). Any write
  * that could change the profile bumps the generation of the row it touched.
+ * The same row also gives the device's state, key generation and whether a
+ * key rotation is pending, so a profile request needs no second lookup.
  * 0, 1 no such device, -1 error. */
 typedef struct spa_device_deps {
     int64_t gen[SPA_SCOPE_COUNT];
+    spa_dev_state state;
+    unsigned key_gen;
+    bool rotation_pending;     /* prev_path is set */
 } spa_device_deps;
 int spa_store_device_deps(spa_store *st, const char *mac, spa_device_deps *out, spa_diags *d);
 /* The database-wide configuration generation (grows with every change). */
@@ -420,6 +437,23 @@ typedef struct spa_event {
 /* Append an event (time 0 = now; mac NULL = unattributed). 0 or -1. */
 int spa_store_event_add(spa_store *st, int64_t time, const char *mac, spa_event_kind kind,
                         const char *text, const void *blob, size_t blob_len, spa_diags *d);
+/* A queued write of spaprovd's write-behind batches (lib/provd_queue.c). */
+typedef struct spa_event_rec {
+    int64_t time;          /* unix time */
+    char mac[13];          /* canonical (spa_mac_parse) or "" = unattributed */
+    spa_event_kind kind;
+    char *text;
+} spa_event_rec;
+typedef struct spa_contact_rec {
+    char mac[13];          /* canonical */
+    char fw_seen[33];      /* "" = keep the one stored */
+    int64_t time;
+} spa_contact_rec;
+/* Append nev events and record nct contacts (as spa_store_device_touch; an
+ * unknown device is skipped) in ONE transaction: all of them or none.
+ * 0 or -1. */
+int spa_store_write_batch(spa_store *st, const spa_event_rec *ev, size_t nev,
+                          const spa_contact_rec *ct, size_t nct, spa_diags *d);
 typedef int (*spa_event_cb)(void *ctx, const spa_event *e);
 /* Which events spa_store_event_query returns. */
 typedef struct spa_event_query {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -645,6 +646,39 @@ static void test_kill9_during_import(void **state)
     free(csv);
 }
 
+/* The checkpoint thread copies the WAL back into the database file (the
+ * server's connection no longer does: wal_autocheckpoint = 0 on it). In WAL
+ * mode only a checkpoint writes the main file, so it growing is the proof. */
+static void test_checkpointer(void **state)
+{
+    fx *f = *state;
+    char text[2000];
+    struct stat sb;
+    off_t before;
+    spa_store_checkpointer *c = spa_store_checkpointer_start(f->st, 20, &f->d);
+    assert_non_null(c);
+    assert_int_equal(stat(f->db, &sb), 0);
+    before = sb.st_size;
+    memset(text, 'x', sizeof text - 1);
+    text[sizeof text - 1] = '\0';
+    for (int i = 0; i < 300; i++)
+        assert_int_equal(spa_store_event_add(f->st, 0, NULL, SPA_EV_SYSLOG, text, NULL, 0,
+                                             &f->d), 0);
+    for (int i = 0; i < 250 && stat(f->db, &sb) == 0 && sb.st_size <= before; i++)
+        usleep(20000);                 /* at most 5 s */
+    assert_true(sb.st_size > before);
+    spa_store_checkpointer_stop(c);
+    spa_store_checkpointer_stop(NULL);
+    /* a read-only connection cannot have one */
+    spa_store_open_opts ro = { .read_only = true };
+    spa_store *r = spa_store_open(f->db, &ro, &f->d);
+    assert_non_null(r);
+    assert_null(spa_store_checkpointer_start(r, 0, &f->d));
+    spa_store_close(r);
+    spa_diags_free(&f->d);          /* the refusal's diagnostic */
+    spa_diags_init(&f->d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -660,6 +694,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_firmware, setup, teardown),
         cmocka_unit_test_setup_teardown(test_import_checks_everything_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill9_during_import, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_checkpointer, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
