@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "spaprov/hex.h"
 #include "spaprov/http.h"
 #include "spaprov/http_ident.h"
 #include "spaprov/profile.h"
@@ -49,17 +50,6 @@ const char *spa_id_source_name(spa_id_source s)
 
 /* ---- routing --------------------------------------------------------- */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* %XX-decode s into out[n]; -1 on a bad escape, %00 or overflow. */
 static int pct_decode(const char *s, char *out, size_t n, char *why, size_t whyn)
 {
@@ -67,8 +57,8 @@ static int pct_decode(const char *s, char *out, size_t n, char *why, size_t whyn
     for (size_t i = 0; s[i]; i++) {
         char ch = s[i];
         if (ch == '%') {
-            int h = s[i + 1] ? hexval(s[i + 1]) : -1;
-            int l = h >= 0 && s[i + 2] ? hexval(s[i + 2]) : -1;
+            int h = s[i + 1] ? spa_hex_value((unsigned char)s[i + 1]) : -1;
+            int l = h >= 0 && s[i + 2] ? spa_hex_value((unsigned char)s[i + 2]) : -1;
             if (h < 0 || l < 0) {
                 snprintf(why, whyn, "bad %%-escape at offset %zu", i);
                 return -1;

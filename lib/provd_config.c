@@ -72,6 +72,7 @@ static const config_key keys[] = {
     KT("Secure_Recovery_URL", K_TPL, secure_recovery_url),
     KT("TFTP_Blksize_Max", K_UINT, tftp_blksize_max),
     KT("TFTP_Rate", K_UINT, tftp_rate),
+    KT("TFTP_Max_Transfers", K_UINT, tftp_max_transfers),
     KT("TFTP_Upload_Max", K_U64, wrq_max),
     KS("User", user),                   KS("Group", group),
     KT("Log", K_LOG, log_to),           KT("Log_Level", K_LEVEL, log_level),

@@ -184,6 +184,7 @@ static int start_tftp(struct event_base *base, spa_provd_net *n, const spa_provd
     tc.limits.blksize_max = c->tftp_blksize_max;
     tc.limits.wrq_max = c->wrq_max;
     tc.rate_per_sec = c->tftp_rate;
+    tc.max_transfers = c->tftp_max_transfers;
     tc.read = tftp_read;
     tc.write_open = tftp_write_open;
     tc.write_done = tftp_write_done;

@@ -71,6 +71,7 @@ typedef struct spa_provd_config {
     char server_name[256];             /* {{server.name}} */
     unsigned tftp_blksize_max;         /* 0 = MTU-sized */
     unsigned tftp_rate;                /* requests/s per client (0 = 50) */
+    unsigned tftp_max_transfers;       /* concurrent TFTP transfers (0 = 512) */
     uint64_t wrq_max;                  /* TFTP upload cap into data_dir/reports (0 = refuse) */
     char bootstrap_rule[SPA_PROVD_STR];  /* flow 1: Profile_Rule of the generated
                                             /spa$PSN.cfg ("" = not generated) */
