@@ -1,7 +1,8 @@
 /* device_state.c — a virtual device's "flash": the parameter overrides
  * (config.xml) and the firmware version and counters (device.state) in a
  * state directory, each written atomically (temp file + fsync + rename) so a
- * killed spasim restarts like a unit after power loss. Also the small text
+ * killed spasim restarts like a unit after power loss (the fleet's saves skip
+ * the fsync: still atomic against a kill, see spa_device_save_nosync). Also the small text
  * helpers the device needs (URL decoding, JSON strings, host:port). */
 #include <dirent.h>
 #include <errno.h>
@@ -187,8 +188,10 @@ static int write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
-int spa_device_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
-                            spa_diags *d)
+/* Temporary file, fsync when durable, rename: atomic against a killed
+ * process either way, against a host crash only when durable. */
+static int write_atomic(const char *path, const void *data, size_t len, unsigned mode,
+                        bool durable, spa_diags *d)
 {
     spa_buf tmp;
     spa_buf_init(&tmp);
@@ -202,7 +205,7 @@ int spa_device_write_atomic(const char *path, const void *data, size_t len, unsi
         return -1;
     }
     int rc = write_all(fd, data, len);
-    if (rc == 0)
+    if (rc == 0 && durable)
         rc = fsync(fd);
     int err = errno;
     if (close(fd) < 0 && rc == 0) {
@@ -221,6 +224,12 @@ int spa_device_write_atomic(const char *path, const void *data, size_t len, unsi
     return rc;
 }
 
+int spa_device_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
+                            spa_diags *d)
+{
+    return write_atomic(path, data, len, mode, true, d);
+}
+
 /* ---- save / load ------------------------------------------------------------ */
 
 static int join(spa_buf *b, const char *dir, const char *name)
@@ -229,8 +238,8 @@ static int join(spa_buf *b, const char *dir, const char *name)
     return spa_buf_printf(b, "%s/%s", dir, name);
 }
 
-int spa_device_save(const char *dir, const spa_params *p, const spa_device_state *st,
-                    spa_diags *d)
+static int save_dir(const char *dir, const spa_params *p, const spa_device_state *st,
+                    bool durable, spa_diags *d)
 {
     spa_profile prof;
     spa_buf text, path;
@@ -243,14 +252,14 @@ int spa_device_save(const char *dir, const spa_params *p, const spa_device_state
         spa_diag_error(d, "oom", "out of memory");
         goto out;
     }
-    if (spa_device_write_atomic(path.data, text.data ? text.data : "", text.len, 0600, d) < 0)
+    if (write_atomic(path.data, text.data ? text.data : "", text.len, 0600, durable, d) < 0)
         goto out;
     spa_buf_reset(&text);
     if (spa_device_state_format(st, &text) < 0 || join(&path, dir, SPA_DEVICE_STATE_FILE) < 0) {
         spa_diag_error(d, "oom", "out of memory");
         goto out;
     }
-    rc = spa_device_write_atomic(path.data, text.data, text.len, 0600, d);
+    rc = write_atomic(path.data, text.data, text.len, 0600, durable, d);
 out:
     /* the profile text holds secrets: wipe it before freeing */
     if (text.data)
@@ -259,6 +268,18 @@ out:
     spa_buf_free(&path);
     spa_profile_free(&prof);
     return rc;
+}
+
+int spa_device_save(const char *dir, const spa_params *p, const spa_device_state *st,
+                    spa_diags *d)
+{
+    return save_dir(dir, p, st, true, d);
+}
+
+int spa_device_save_nosync(const char *dir, const spa_params *p, const spa_device_state *st,
+                           spa_diags *d)
+{
+    return save_dir(dir, p, st, false, d);
 }
 
 /* Parse config.xml. The parser's messages may quote values (secrets), so

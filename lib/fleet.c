@@ -9,12 +9,14 @@
  * beyond max_xfers wait in a FIFO so a burst cannot exhaust descriptors.
  * docs/spasim.md, "Fleet". */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <event2/event.h>
 #include <openssl/ssl.h>
 #include "spaprov/device.h"
@@ -385,7 +387,7 @@ static int unit_save(spa_fleet *f, fleet_unit *u)
     snprintf(dir, sizeof dir, "%s/%s", f->state_dir, u->mac);
     spa_device_state_current(u->flash, u->engine, &st);
     spa_diags_init(&d);
-    int rc = spa_device_save(dir, u->params, &st, &d);
+    int rc = spa_device_save_nosync(dir, u->params, &st, &d);
     spa_diags_print(&d, stderr);
     spa_diags_free(&d);
     return rc;
@@ -682,14 +684,22 @@ void spa_fleet_stop(spa_fleet *f)
     f->queued = 0;
 }
 
+/* The saves during the run skip fsync (two per unit per reboot would stall
+ * the one event loop); the final one ends with a single syncfs. */
 int spa_fleet_save(spa_fleet *f)
 {
-    int rc = 0;
+    int rc = 0, fd;
     if (!f->state_dir)
         return 0;
     for (uint32_t i = 0; i < f->n; i++)
         if (unit_save(f, &f->units[i]) < 0)
             rc = -1;
+    if ((fd = open(f->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || syncfs(fd) < 0) {
+        fprintf(stderr, "spasim: %s: cannot sync: %s\n", f->state_dir, strerror(errno));
+        rc = -1;
+    }
+    if (fd >= 0)
+        close(fd);
     return rc;
 }
 

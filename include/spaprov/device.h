@@ -54,6 +54,11 @@ int spa_device_write_atomic(const char *path, const void *data, size_t len, unsi
  * (device.state) into dir. 0 or -1 with a diagnostic. */
 int spa_device_save(const char *dir, const spa_params *p, const spa_device_state *st,
                     spa_diags *d);
+/* The same without fsync: atomic against a killed process (rename), not
+ * against a host crash. For spasim's fleet, which saves thousands of units
+ * from one event loop and syncs the file system once at the end. */
+int spa_device_save_nosync(const char *dir, const spa_params *p, const spa_device_state *st,
+                           spa_diags *d);
 /* Load dir into p (applied over factory defaults) and st, after removing
  * temporary files a killed emulator left behind. Returns 1 when dir
  * holds no state yet (fresh unit: p and st untouched), 0 when loaded, -1

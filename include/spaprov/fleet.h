@@ -149,7 +149,9 @@ void spa_fleet_get_stats(const spa_fleet *f, spa_fleet_stats *s);
 /* Append a one-line progress summary (no newline; the rate is over the time
  * since the previous call); 0 or -1. */
 int spa_fleet_progress(spa_fleet *f, spa_buf *out);
-/* With a state folder: save every unit; 0, or -1 when one failed (reported). */
+/* With a state folder: save every unit (no fsync each, one syncfs at the
+ * end; so are the saves at reboots during the run); 0, or -1 when one
+ * failed (reported). */
 int spa_fleet_save(spa_fleet *f);
 /* Stop, save (state folder), free. Cancelled HTTP transfers free
  * themselves from the event loop: run it once (EVLOOP_NONBLOCK) before

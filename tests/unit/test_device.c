@@ -178,6 +178,17 @@ static void test_save_load(void **s)
     assert_int_equal(spa_params_override_count(q), spa_params_override_count(p));
     assert_memory_equal(&st, &st2, sizeof st);
     assert_int_equal(count_entries(dir), 2);
+    /* the fleet's save without fsync: same files, same mode, same round trip */
+    st.boots = 4;
+    assert_int_equal(spa_params_set(p, "GPP_B", "fleet", SPA_ACCESS_UNSET), 0);
+    assert_int_equal(spa_device_save_nosync(dir, p, &st, &d), 0);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    assert_int_equal(spa_device_load(dir, q, &st2, &d), 0);
+    assert_string_equal(spa_params_get(q, "GPP_B"), "fleet");
+    assert_string_equal(spa_params_get(q, "GPP_SA"), "s3cret");
+    assert_memory_equal(&st, &st2, sizeof st);
+    assert_int_equal(count_entries(dir), 2);
     /* a kill between write and rename leaves a temporary file: removed at load */
     tu_write(dir, SPA_DEVICE_CONFIG_FILE ".tmp.12345", "<flat-prof", path, sizeof path);
     tu_write(dir, "keep.txt", "x", path, sizeof path);
