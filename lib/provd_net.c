@@ -356,7 +356,7 @@ static int bind_new(const listener *l, const char *name, const char *host, uint1
     if (l->addr.ss_family == AF_INET6)
         (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
     if (bind(fd, (const struct sockaddr *)&l->addr, l->len) < 0 ||
-        (l->type == SOCK_STREAM && listen(fd, 128) < 0)) {
+        (l->type == SOCK_STREAM && listen(fd, SOMAXCONN) < 0)) {   /* boot storms: the kernel cap */
         int e = errno;
         close(fd);
         return spa_diag_error(d, "listen", "%s %s:%u: cannot bind: %s%s", name, host, port,
