@@ -68,8 +68,13 @@ start_spaprovd "$T/conf" "$D" "$HP" "$T/spaprovd.log" || bad "spaprovd did not s
 # ---- the unit: two upgrades ----------------------------------------------------------
 ST="$T/st1"
 mkdir -p "$ST" && chmod 700 "$ST"
+# The unit's profile fetches pass a recording relay (the eavesdropper).
+RELAY=${SPA_TOOLS:-${SPA_BUILD:-.}/tests/tools}/spa_relay
+"$RELAY" tcp 127.0.0.1 "$HP" "$T/wire.cap" 120 >"$T/relay.out" 2>"$T/relay.err" &
+PIDS+=($!)
+RP=$(port_line "$T/relay.out") || bad "the relay did not start"
 printf '<flat-profile><Profile_Rule>[--key %s]http://127.0.0.1:%s/spa$MA.cfg</Profile_Rule><Resync_Random_Delay>0</Resync_Random_Delay></flat-profile>\n' \
-    "$KEY" "$HP" >"$ST/config.xml"
+    "$KEY" "$RP" >"$ST/config.xml"
 spasim --model SPA2102 --mac $MAC --serial F5A0001 --state "$ST" --syslog "127.0.0.1:$YP" \
     --http "127.0.0.1:$AP" >"$T/sim1.log" 2>"$T/sim1.err" &
 SIM=$!
@@ -132,6 +137,10 @@ if command -v tftp >/dev/null; then
 fi
 
 # ---- what an eavesdropper sees --------------------------------------------------------------
+check "the unit's own profile fetches crossed the relay, as ciphertext" \
+    sh -c "grep -aq 'GET /spa$MAC.cfg' '$T/wire.cap' && grep -aq Salted__ '$T/wire.cap'"
+check "nothing in clear on the unit's wire: no key, no Upgrade_Rule, no profile XML" \
+    sh -c "! grep -aq -e '$KEY' -e Upgrade_Rule -e '<flat-profile' '$T/wire.cap'"
 curl -s -o "$T/wire.bin" "http://127.0.0.1:$HP/spa$MAC.cfg"
 check "profile on the wire is ciphertext" sh -c "head -c 8 '$T/wire.bin' | grep -q Salted__"
 check "no Upgrade_Rule or key in clear on the wire" \

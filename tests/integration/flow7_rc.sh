@@ -49,9 +49,14 @@ C param set --scope global GPP_A acme-provisioned || bad "company param"
 KEY=$(C device show $RC --secrets)
 KEYP=$(C device show $PLAIN --secrets)
 start_spaprovd "$T/company.conf" "$CD" "$CHP" "$T/company.log" || bad "company spaprovd did not start"
+# The unit's fetches from the company pass a recording relay (the eavesdropper).
+RELAY=${SPA_TOOLS:-${SPA_BUILD:-.}/tests/tools}/spa_relay
+"$RELAY" tcp 127.0.0.1 "$CHP" "$T/wire.cap" 120 >"$T/relay.out" 2>"$T/relay.err" &
+PIDS+=($!)
+CRP=$(port_line "$T/relay.out") || bad "the relay did not start"
 
 # ---- the vendor's data (its server starts later) ---------------------------------------------
-check "rc company add" V rc company add Acme --url "http://127.0.0.1:$CHP/cust\$ISCUST/spa\$MA.cfg" \
+check "rc company add" V rc company add Acme --url "http://127.0.0.1:$CRP/cust\$ISCUST/spa\$MA.cfg" \
     --domains "127.0.0.1,acme.example" --dns "127.0.0.53,127.0.0.54"
 check "a bad DNS server is refused" sh -c "! '$CLI' --data '$VD' rc company add Bad --url http://x/y --dns 1.2.3 2>'$T/e1.err' && grep -q \"dns: '1.2.3' is not an IPv4 address\" '$T/e1.err'"
 check "an unknown company is refused" sh -c "! '$CLI' --data '$VD' rc assign $RC Nobody 2>'$T/e2.err' && grep -q \"no company 'Nobody'\" '$T/e2.err'"
@@ -103,7 +108,7 @@ curl -s "http://127.0.0.1:$AP/admin/spacfg.xml" >"$T/after.xml"
 check "restricted domains set" has "$T/after.xml" '<Restricted_Access_Domains ua="na">127.0.0.1,acme.example</Restricted_Access_Domains>'
 check "primary DNS set" has "$T/after.xml" '<Primary_DNS ua="rw">127.0.0.53</Primary_DNS>'
 check "secondary DNS set" has "$T/after.xml" '<Secondary_DNS ua="rw">127.0.0.54</Secondary_DNS>'
-check "the company's Profile_Rule" has "$T/after.xml" "http://127.0.0.1:$CHP/cust\$ISCUST/spa\$MA.cfg</Profile_Rule>"
+check "the company's Profile_Rule" has "$T/after.xml" "http://127.0.0.1:$CRP/cust\$ISCUST/spa\$MA.cfg</Profile_Rule>"
 check "the company's profile applied (GPP_A)" has "$T/after.xml" '<GPP_A ua="na">acme-provisioned</GPP_A>'
 C events --json >"$T/cev.json"
 check "\$ISCUST is 1 after customization (the company's URL carries it)" \
@@ -138,6 +143,10 @@ V events --mac $STRAY --json >"$T/vev2.json"
 check "vendor: 404 for an unassigned unit" grep -q '404 unit not assigned to a company' "$T/vev2.json"
 
 # ---- what an eavesdropper sees ----------------------------------------------------------------------
+check "the unit's fetches from the company crossed the relay, as ciphertext" \
+    sh -c "grep -aq 'GET /cust1/spa$RC.cfg' '$T/wire.cap' && grep -aq Salted__ '$T/wire.cap'"
+check "nothing in clear on the unit's wire: no key, no profile XML" \
+    sh -c "! grep -aq -e '$KEY' -e '$KEYP' -e '<flat-profile' '$T/wire.cap'"
 curl -s -o "$T/wire.bin" "http://127.0.0.1:$CHP/spa$RC.cfg"
 check "company profile on the wire is ciphertext" sh -c "head -c 8 '$T/wire.bin' | grep -q Salted__"
 check "no key in any log or event" \
