@@ -699,6 +699,10 @@ void spa_device_factory_reset(spa_device *dev)
     dev->id.customized = false;
     spa_engine_set_customized(dev->engine, false);
     spa_engine_factory_reset(dev->engine, now_ms());
+    if (dev->rc_url) {
+        device_start(dev, false);   /* an RC unit asks its vendor first (flow 7) */
+        return;
+    }
     device_after(dev);
 }
 

@@ -113,8 +113,27 @@ check "the company's profile applied (GPP_A)" has "$T/after.xml" '<GPP_A ua="na"
 C events --json >"$T/cev.json"
 check "\$ISCUST is 1 after customization (the company's URL carries it)" \
     grep -q "GET /cust1/spa$RC.cfg" "$T/cev.json"
-kill -TERM $SIM 2>/dev/null; wait $SIM 2>/dev/null
 check "customization kept in flash" grep -qx 'customization=Acme' "$ST/device.state"
+
+# ---- flow 8 for an RC unit: the manufacturing reset re-enters flow 7 ---------------------
+custs() { V events --mac $RC --json | python3 -c '
+import json,sys; print(sum(1 for e in json.load(sys.stdin) if e["kind"]=="result" and e["text"].startswith("200 customization")))'; }
+n0=$(custs)
+spasim ctl "$ST" dial '****RESET#1#' >"$T/ctl.out" 2>&1
+check "ctl dial ****RESET#1#: ok" grep -q '^ok' "$T/ctl.out"
+for _ in $(seq 150); do
+    status
+    [ "$(custs)" -gt "$n0" ] 2>/dev/null && [ "$(field customization)" = Acme ] && break
+    sleep 0.1
+done
+check "after the reset the unit asked the vendor again" [ "$(custs)" -gt "$n0" ]
+check "… and shows the company again" [ "$(field customization)" = Acme ]
+curl -s "http://127.0.0.1:$AP/admin/spacfg.xml" >"$T/reset.xml"
+check "… factory values back (the company profile's GPP_A gone until its next resync)" \
+    bash -c "! grep -q 'acme-provisioned' '$T/reset.xml'"
+check "… with the company's Profile_Rule from the new customization" \
+    has "$T/reset.xml" "http://127.0.0.1:$CRP/cust\$ISCUST/spa\$MA.cfg</Profile_Rule>"
+kill -TERM $SIM 2>/dev/null; wait $SIM 2>/dev/null
 
 V events --json >"$T/vev.json"
 check "vendor: customization served over https" python3 -c '
