@@ -78,6 +78,19 @@ int spa_store_run(spa_store *st, sqlite3_stmt *s, spa_diags *d, const char *what
     return 0;
 }
 
+int spa_store_each(sqlite3_stmt *s, spa_store_row_fn row, const spa_store_visit *v, spa_diags *d,
+                   const char *what)
+{
+    int rc, ret = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        if ((ret = row(v, s, d)) != 0)
+            break;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        ret = spa_store_dberr(v->st, d, what);
+    sqlite3_reset(s);
+    return ret;
+}
+
 void spa_store_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
     if (v)
@@ -608,6 +621,17 @@ int spa_store_device_get(spa_store *st, const char *mac, unsigned flags, spa_dev
     return rc < 0 ? spa_diag_error(d, "oom", "out of memory") : 0;
 }
 
+static int device_row(const spa_store_visit *v, sqlite3_stmt *s, spa_diags *d)
+{
+    spa_device dv;
+    int ret;
+    if (dev_from_row(s, v->flags, &dv) < 0)
+        return spa_diag_error(d, "oom", "out of memory");
+    ret = v->cb.device(v->ctx, &dv);
+    spa_device_clear(&dv);
+    return ret;
+}
+
 int spa_store_device_list(spa_store *st, const spa_device_filter *f, unsigned flags,
                           spa_device_cb cb, void *ctx, spa_diags *d)
 {
@@ -616,7 +640,6 @@ int spa_store_device_list(spa_store *st, const spa_device_filter *f, unsigned fl
         "(?2 IS NULL OR account = ?2) AND (?3 IS NULL OR grp = ?3) ORDER BY mac LIMIT ?4";
     spa_device_filter none = { 0 };
     sqlite3_stmt *s;
-    int rc, ret = 0;
     const spa_model *m = NULL;
     if (!f)
         f = &none;
@@ -628,21 +651,8 @@ int spa_store_device_list(spa_store *st, const spa_device_filter *f, unsigned fl
     spa_store_bind_text(s, 2, f->account);
     spa_store_bind_text(s, 3, f->group);
     sqlite3_bind_int64(s, 4, f->limit ? (sqlite3_int64)f->limit : -1);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        spa_device dv;
-        if (dev_from_row(s, flags, &dv) < 0) {
-            ret = spa_diag_error(d, "oom", "out of memory");
-            break;
-        }
-        ret = cb(ctx, &dv);
-        spa_device_clear(&dv);
-        if (ret)
-            break;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        ret = spa_store_dberr(st, d, "listing devices");
-    sqlite3_reset(s);
-    return ret;
+    spa_store_visit v = { st, flags, ctx, { .device = cb } };
+    return spa_store_each(s, device_row, &v, d, "listing devices");
 }
 
 long spa_store_device_count(spa_store *st)

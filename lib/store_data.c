@@ -171,28 +171,23 @@ int spa_store_account_get(spa_store *st, const char *id, unsigned flags, spa_acc
     return rc == -2 ? spa_diag_error(d, "oom", "out of memory") : rc;
 }
 
+static int account_row(const spa_store_visit *v, sqlite3_stmt *s, spa_diags *d)
+{
+    spa_account a;
+    int ret;
+    if (acct_from_row(s, v->flags, &a) < 0)
+        return spa_diag_error(d, "oom", "out of memory");
+    ret = v->cb.account(v->ctx, &a);
+    spa_account_clear(&a);
+    return ret;
+}
+
 int spa_store_account_list(spa_store *st, unsigned flags, spa_account_cb cb, void *ctx,
                            spa_diags *d)
 {
     sqlite3_stmt *s = spa_store_stmt(st, "SELECT " ACCT_COLS " FROM accounts ORDER BY id", d);
-    int rc, ret = 0;
-    if (!s)
-        return -1;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        spa_account a;
-        if (acct_from_row(s, flags, &a) < 0) {
-            ret = spa_diag_error(d, "oom", "out of memory");
-            break;
-        }
-        ret = cb(ctx, &a);
-        spa_account_clear(&a);
-        if (ret)
-            break;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        ret = spa_store_dberr(st, d, "listing accounts");
-    sqlite3_reset(s);
-    return ret;
+    spa_store_visit v = { st, flags, ctx, { .account = cb } };
+    return s ? spa_store_each(s, account_row, &v, d, "listing accounts") : -1;
 }
 
 /* DELETE a row that devices may refer to; refused while they do. */
@@ -288,19 +283,17 @@ int spa_store_group_remove(spa_store *st, const char *name, spa_diags *d)
                              "DELETE FROM groups WHERE name = ?1", "group", name, d);
 }
 
+static int group_row(const spa_store_visit *v, sqlite3_stmt *s, spa_diags *d)
+{
+    (void)d;
+    return v->cb.group(v->ctx, spa_store_col_str(s, 0), spa_store_col_str(s, 1));
+}
+
 int spa_store_group_list(spa_store *st, spa_group_cb cb, void *ctx, spa_diags *d)
 {
     sqlite3_stmt *s = spa_store_stmt(st, "SELECT name, description FROM groups ORDER BY name", d);
-    int rc, ret = 0;
-    if (!s)
-        return -1;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        if ((ret = cb(ctx, spa_store_col_str(s, 0), spa_store_col_str(s, 1))) != 0)
-            break;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        ret = spa_store_dberr(st, d, "listing groups");
-    sqlite3_reset(s);
-    return ret;
+    spa_store_visit v = { st, 0, ctx, { .group = cb } };
+    return s ? spa_store_each(s, group_row, &v, d, "listing groups") : -1;
 }
 
 /* ---- parameters ---- */
@@ -509,30 +502,29 @@ static bool param_secret(spa_store *st, const char *name)
     return false;
 }
 
+static int param_row(const spa_store_visit *v, sqlite3_stmt *s, spa_diags *d)
+{
+    spa_param_row r = { 0 };
+    const char *acc = (const char *)sqlite3_column_text(s, 4);
+    (void)d;
+    r.scope = (spa_scope)sqlite3_column_int(s, 0);
+    r.target = spa_store_col_str(s, 1);
+    r.name = spa_store_col_str(s, 2);
+    r.value = (const char *)sqlite3_column_text(s, 3);
+    if (!acc || spa_access_parse(acc, &r.access) < 0)
+        r.access = SPA_ACCESS_UNSET;
+    if (r.value && !(v->flags & SPA_STORE_SECRETS) && param_secret(v->st, r.name)) {
+        r.value = NULL;
+        r.masked = true;
+    }
+    return v->cb.param(v->ctx, &r);
+}
+
 static int emit_rows(spa_store *st, sqlite3_stmt *s, unsigned flags, spa_param_cb cb, void *ctx,
                      spa_diags *d)
 {
-    int rc, ret = 0;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        spa_param_row r = { 0 };
-        const char *acc = (const char *)sqlite3_column_text(s, 4);
-        r.scope = (spa_scope)sqlite3_column_int(s, 0);
-        r.target = spa_store_col_str(s, 1);
-        r.name = spa_store_col_str(s, 2);
-        r.value = (const char *)sqlite3_column_text(s, 3);
-        if (!acc || spa_access_parse(acc, &r.access) < 0)
-            r.access = SPA_ACCESS_UNSET;
-        if (r.value && !(flags & SPA_STORE_SECRETS) && param_secret(st, r.name)) {
-            r.value = NULL;
-            r.masked = true;
-        }
-        if ((ret = cb(ctx, &r)) != 0)
-            break;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        ret = spa_store_dberr(st, d, "listing parameters");
-    sqlite3_reset(s);
-    return ret;
+    spa_store_visit v = { st, flags, ctx, { .param = cb } };
+    return spa_store_each(s, param_row, &v, d, "listing parameters");
 }
 
 int spa_store_param_list(spa_store *st, spa_scope scope, const char *target, unsigned flags,
@@ -701,6 +693,26 @@ fail:
     return -1;
 }
 
+static int firmware_row(const spa_store_visit *v, sqlite3_stmt *s, spa_diags *d)
+{
+    spa_firmware f = { 0 };
+    int ret;
+    f.id = sqlite3_column_int64(s, 0);
+    f.model = spa_store_col_dup(s, 1);
+    f.version = spa_store_col_dup(s, 2);
+    f.path = spa_store_col_dup(s, 3);
+    f.size = sqlite3_column_int64(s, 4);
+    snprintf(f.sha256, sizeof f.sha256, "%s", spa_store_col_str(s, 5));
+    f.staged = (unsigned)sqlite3_column_int(s, 6);
+    f.added = sqlite3_column_int64(s, 7);
+    if (!f.model || !f.version || !f.path)
+        ret = spa_diag_error(d, "oom", "out of memory");
+    else
+        ret = v->cb.firmware(v->ctx, &f);
+    spa_firmware_clear(&f);
+    return ret;
+}
+
 int spa_store_firmware_list(spa_store *st, const char *model, spa_firmware_cb cb, void *ctx,
                             spa_diags *d)
 {
@@ -709,34 +721,13 @@ int spa_store_firmware_list(spa_store *st, const char *model, spa_firmware_cb cb
         "WHERE ?1 IS NULL OR model = ?1 ORDER BY model, id";
     const spa_model *m = NULL;
     sqlite3_stmt *s;
-    int rc, ret = 0;
     if (model && !(m = spa_store_model(st, model, d)))
         return -1;
     if (!(s = spa_store_stmt(st, sql, d)))
         return -1;
     spa_store_bind_text(s, 1, m ? m->name : NULL);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        spa_firmware f = { 0 };
-        f.id = sqlite3_column_int64(s, 0);
-        f.model = spa_store_col_dup(s, 1);
-        f.version = spa_store_col_dup(s, 2);
-        f.path = spa_store_col_dup(s, 3);
-        f.size = sqlite3_column_int64(s, 4);
-        snprintf(f.sha256, sizeof f.sha256, "%s", spa_store_col_str(s, 5));
-        f.staged = (unsigned)sqlite3_column_int(s, 6);
-        f.added = sqlite3_column_int64(s, 7);
-        if (!f.model || !f.version || !f.path)
-            ret = spa_diag_error(d, "oom", "out of memory");
-        else
-            ret = cb(ctx, &f);
-        spa_firmware_clear(&f);
-        if (ret)
-            break;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        ret = spa_store_dberr(st, d, "listing firmware");
-    sqlite3_reset(s);
-    return ret;
+    spa_store_visit v = { st, 0, ctx, { .firmware = cb } };
+    return spa_store_each(s, firmware_row, &v, d, "listing firmware");
 }
 
 /* ---- events ---- */
@@ -816,6 +807,21 @@ fail:
     return -1;
 }
 
+static int event_row(const spa_store_visit *v, sqlite3_stmt *s, spa_diags *d)
+{
+    spa_event e = { 0 };
+    (void)d;
+    e.id = sqlite3_column_int64(s, 0);
+    e.time = sqlite3_column_int64(s, 1);
+    e.mac = spa_store_col_str(s, 2);
+    if (spa_event_kind_parse(spa_store_col_str(s, 3), &e.kind) < 0)
+        e.kind = SPA_EV_REQUEST;
+    e.text = spa_store_col_str(s, 4);
+    e.blob = sqlite3_column_blob(s, 5);
+    e.blob_len = (size_t)sqlite3_column_bytes(s, 5);
+    return v->cb.event(v->ctx, &e);
+}
+
 int spa_store_event_query(spa_store *st, const spa_event_query *q, spa_event_cb cb, void *ctx,
                           spa_diags *d)
 {
@@ -826,7 +832,6 @@ int spa_store_event_query(spa_store *st, const spa_event_query *q, spa_event_cb 
     spa_event_query all = { .kind = -1 };
     char m[13];
     sqlite3_stmt *s;
-    int rc, ret = 0;
     if (!q)
         q = &all;
     if (q->mac && spa_store_mac(q->mac, m, d) < 0)
@@ -839,21 +844,6 @@ int spa_store_event_query(spa_store *st, const spa_event_query *q, spa_event_cb 
     sqlite3_bind_int64(s, 2, q->since);
     spa_store_bind_text(s, 3, q->kind >= 0 ? ev_names[q->kind] : NULL);
     sqlite3_bind_int64(s, 4, q->limit ? (sqlite3_int64)q->limit : 1000);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        spa_event e = { 0 };
-        e.id = sqlite3_column_int64(s, 0);
-        e.time = sqlite3_column_int64(s, 1);
-        e.mac = spa_store_col_str(s, 2);
-        if (spa_event_kind_parse(spa_store_col_str(s, 3), &e.kind) < 0)
-            e.kind = SPA_EV_REQUEST;
-        e.text = spa_store_col_str(s, 4);
-        e.blob = sqlite3_column_blob(s, 5);
-        e.blob_len = (size_t)sqlite3_column_bytes(s, 5);
-        if ((ret = cb(ctx, &e)) != 0)
-            break;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        ret = spa_store_dberr(st, d, "querying events");
-    sqlite3_reset(s);
-    return ret;
+    spa_store_visit v = { st, 0, ctx, { .event = cb } };
+    return spa_store_each(s, event_row, &v, d, "querying events");
 }

@@ -39,6 +39,32 @@ int spa_store_dberr(spa_store *st, spa_diags *d, const char *what);
 sqlite3_stmt *spa_store_stmt(spa_store *st, const char *sql, spa_diags *d);
 /* Step a statement to completion, then reset it. 0 or -1. */
 int spa_store_run(spa_store *st, sqlite3_stmt *s, spa_diags *d, const char *what);
+
+/* A listing in progress: the caller's callback and context, and what the
+ * row function needs to build the callback's argument. */
+typedef struct spa_store_visit {
+    spa_store *st;
+    unsigned flags;
+    void *ctx;
+    union {
+        spa_device_cb device;
+        spa_account_cb account;
+        spa_group_cb group;
+        spa_param_cb param;
+        spa_firmware_cb firmware;
+        spa_fw_target_cb target;
+        spa_rc_company_cb company;
+        spa_rc_unit_cb unit;
+        spa_event_cb event;
+    } cb;
+} spa_store_visit;
+/* Turns the current row of s into the callback's argument and calls it. */
+typedef int (*spa_store_row_fn)(const spa_store_visit *v, sqlite3_stmt *s, spa_diags *d);
+/* Step s, calling row for each row until it returns non-zero, then reset s.
+ * Returns row's last result (0 when every row was taken), or -1 after a
+ * database error, recorded as "WHAT". */
+int spa_store_each(sqlite3_stmt *s, spa_store_row_fn row, const spa_store_visit *v, spa_diags *d,
+                   const char *what);
 /* Bind a string, or NULL. */
 void spa_store_bind_text(sqlite3_stmt *s, int i, const char *v);
 /* Column i as a fresh string (NULL for SQL NULL). */

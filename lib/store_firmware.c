@@ -306,27 +306,23 @@ static int target_from_row(sqlite3_stmt *s, spa_fw_target *t, spa_diags *d)
     return 0;
 }
 
+static int target_row(const spa_store_visit *v, sqlite3_stmt *s, spa_diags *d)
+{
+    spa_fw_target t = { 0 };
+    int ret = target_from_row(s, &t, d);
+    if (ret == 0)
+        ret = v->cb.target(v->ctx, &t);
+    spa_fw_target_clear(&t);
+    return ret;
+}
+
 int spa_store_fw_target_list(spa_store *st, spa_fw_target_cb cb, void *ctx, spa_diags *d)
 {
     static const char sql[] = "SELECT scope, target, model, version, via FROM fw_targets "
                               "ORDER BY scope, target, model";
     sqlite3_stmt *s = spa_store_stmt(st, sql, d);
-    int rc, ret = 0;
-    if (!s)
-        return -1;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        spa_fw_target t = { 0 };
-        ret = target_from_row(s, &t, d);
-        if (ret == 0)
-            ret = cb(ctx, &t);
-        spa_fw_target_clear(&t);
-        if (ret)
-            break;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        ret = spa_store_dberr(st, d, "listing firmware targets");
-    sqlite3_reset(s);
-    return ret;
+    spa_store_visit v = { st, 0, ctx, { .target = cb } };
+    return s ? spa_store_each(s, target_row, &v, d, "listing firmware targets") : -1;
 }
 
 int spa_store_fw_target_for(spa_store *st, const char *model, const char *group,

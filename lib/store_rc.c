@@ -219,26 +219,23 @@ int spa_store_rc_company_get(spa_store *st, const char *name, spa_rc_company *ou
     return ret;
 }
 
+static int company_row(const spa_store_visit *v, sqlite3_stmt *s, spa_diags *d)
+{
+    spa_rc_company c = { 0 };
+    int ret = company_from_row(s, 0, &c, d);
+    if (ret == 0)
+        ret = v->cb.company(v->ctx, &c);
+    spa_rc_company_clear(&c);
+    return ret;
+}
+
 int spa_store_rc_company_list(spa_store *st, spa_rc_company_cb cb, void *ctx, spa_diags *d)
 {
     static const char sql[] =
         "SELECT name, domains, dns, url, created FROM rc_companies ORDER BY name";
     sqlite3_stmt *s = spa_store_stmt(st, sql, d);
-    int rc, ret = 0;
-    if (!s)
-        return -1;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        spa_rc_company c = { 0 };
-        if ((ret = company_from_row(s, 0, &c, d)) == 0)
-            ret = cb(ctx, &c);
-        spa_rc_company_clear(&c);
-        if (ret)
-            break;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        ret = spa_store_dberr(st, d, "listing companies");
-    sqlite3_reset(s);
-    return ret;
+    spa_store_visit v = { st, 0, ctx, { .company = cb } };
+    return s ? spa_store_each(s, company_row, &v, d, "listing companies") : -1;
 }
 
 static const char sql_assign[] =
@@ -433,23 +430,22 @@ int spa_store_rc_unit(spa_store *st, const char *mac, unsigned flags, spa_rc_com
     return ret;
 }
 
+static int unit_row(const spa_store_visit *v, sqlite3_stmt *s, spa_diags *d)
+{
+    (void)d;
+    return v->cb.unit(v->ctx, spa_store_col_str(s, 0), spa_store_col_str(s, 1),
+                      sqlite3_column_int(s, 2) != 0);
+}
+
 int spa_store_rc_unit_list(spa_store *st, const char *company, spa_rc_unit_cb cb, void *ctx,
                            spa_diags *d)
 {
     static const char sql[] = "SELECT mac, company, key IS NOT NULL FROM rc_units "
                               "WHERE ?1 IS NULL OR company = ?1 ORDER BY mac";
     sqlite3_stmt *s = spa_store_stmt(st, sql, d);
-    int rc, ret = 0;
+    spa_store_visit v = { st, 0, ctx, { .unit = cb } };
     if (!s)
         return -1;
     spa_store_bind_text(s, 1, company);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if ((ret = cb(ctx, spa_store_col_str(s, 0), spa_store_col_str(s, 1),
-                      sqlite3_column_int(s, 2) != 0)) != 0)
-            break;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        ret = spa_store_dberr(st, d, "listing units");
-    sqlite3_reset(s);
-    return ret;
+    return spa_store_each(s, unit_row, &v, d, "listing units");
 }
