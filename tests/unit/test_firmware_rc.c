@@ -129,16 +129,9 @@ typedef struct fixture {
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    char db[512];
-    tu_tmpdir(f->dir, sizeof f->dir);
     spa_diags_init(&f->d);
-    spa_provd_config_defaults(&f->cfg);
-    snprintf(f->cfg.data_dir, sizeof f->cfg.data_dir, "%s", f->dir);
-    assert_int_equal(spa_provd_prepare_dir(f->dir, &f->d), 0);
+    f->st = tu_provd_data(f->dir, sizeof f->dir, &f->cfg, NULL);
     spa_provd_static_root(&f->cfg, f->root, sizeof f->root);
-    spa_provd_db_path(f->dir, db, sizeof db);
-    f->st = spa_store_open(db, NULL, &f->d);
-    assert_non_null(f->st);
     assert_int_equal(spa_store_device_add(f->st, "000e08000001", "SPA2102", "SN1", NULL, NULL,
                                           &f->d), 0);
     f->p = spa_provd_new(f->st, &f->cfg);

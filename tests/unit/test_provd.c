@@ -196,16 +196,9 @@ typedef struct fixture {
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    char db[512];
     spa_diags d;
-    tu_tmpdir(f->dir, sizeof f->dir);
     spa_diags_init(&d);
-    spa_provd_config_defaults(&f->cfg);
-    snprintf(f->cfg.data_dir, sizeof f->cfg.data_dir, "%s", f->dir);
-    assert_int_equal(spa_provd_prepare_dir(f->dir, &d), 0);
-    spa_provd_db_path(f->dir, db, sizeof db);
-    f->st = spa_store_open(db, NULL, &d);
-    assert_non_null(f->st);
+    f->st = tu_provd_data(f->dir, sizeof f->dir, &f->cfg, NULL);
     assert_int_equal(spa_store_device_add(f->st, "000e08000001", "SPA2102", "SN1", NULL, NULL,
                                           &d), 0);
     assert_int_equal(spa_store_param_set(f->st, SPA_SCOPE_GLOBAL, "", "Resync_Periodic", "77",

@@ -30,16 +30,9 @@ typedef struct fixture {
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    char db[512];
-    tu_tmpdir(f->dir, sizeof f->dir);
     spa_diags_init(&f->d);
-    spa_provd_config_defaults(&f->cfg);
-    snprintf(f->cfg.data_dir, sizeof f->cfg.data_dir, "%s", f->dir);
+    f->st = tu_provd_data(f->dir, sizeof f->dir, &f->cfg, NULL);
     snprintf(f->cfg.server_url, sizeof f->cfg.server_url, "http://prov.test:8080");
-    assert_int_equal(spa_provd_prepare_dir(f->dir, &f->d), 0);
-    spa_provd_db_path(f->dir, db, sizeof db);
-    f->st = spa_store_open(db, NULL, &f->d);
-    assert_non_null(f->st);
     assert_int_equal(spa_store_device_add(f->st, MAC1, "SPA2102", "SN1", NULL, NULL, &f->d), 0);
     assert_int_equal(spa_store_account_add(f->st, "1001", "Alice", "5551001", &f->d), 0);
     assert_int_equal(spa_store_account_add(f->st, "1002", "Bob", "5551002", &f->d), 0);

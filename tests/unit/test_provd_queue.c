@@ -31,14 +31,9 @@ static int setup(void **state)
     fixture *f = calloc(1, sizeof *f);
     spa_store_open_opts o = { .busy_timeout_ms = 50 };
     spa_diags d;
-    tu_tmpdir(f->dir, sizeof f->dir);
     spa_diags_init(&d);
-    spa_provd_config_defaults(&f->cfg);
-    snprintf(f->cfg.data_dir, sizeof f->cfg.data_dir, "%s", f->dir);
-    assert_int_equal(spa_provd_prepare_dir(f->dir, &d), 0);
+    f->st = tu_provd_data(f->dir, sizeof f->dir, &f->cfg, &o);
     spa_provd_db_path(f->dir, f->db, sizeof f->db);
-    f->st = spa_store_open(f->db, &o, &d);
-    assert_non_null(f->st);
     f->rd = spa_store_open(f->db, &o, &d);
     assert_non_null(f->rd);
     assert_int_equal(spa_store_device_add(f->st, MAC, "SPA2102", "SN1", NULL, NULL, &d), 0);

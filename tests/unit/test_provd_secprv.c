@@ -26,20 +26,14 @@ typedef struct fx {
 static int setup(void **state)
 {
     fx *f = calloc(1, sizeof *f);
-    char db[300];
-    tu_tmpdir(f->dir, sizeof f->dir);
-    snprintf(db, sizeof db, "%s/t.db", f->dir);
     spa_diags_init(&f->d);
-    f->st = spa_store_open(db, NULL, &f->d);
-    assert_non_null(f->st);
+    f->st = tu_provd_data(f->dir, sizeof f->dir, &f->cfg, NULL);
     assert_int_equal(spa_store_device_add(f->st, MAC, "SPA2102", "SN1", NULL, NULL, &f->d), 0);
     assert_int_equal(spa_store_param_set(f->st, SPA_SCOPE_DEVICE, MAC, "User_ID_1_", "5551234",
                                          SPA_ACCESS_UNSET, &f->d), 0);
     /* an operator's own Profile_Rule: SEC-PRV's must win over it */
     assert_int_equal(spa_store_param_set(f->st, SPA_SCOPE_GLOBAL, "", "Profile_Rule",
                                          "http://elsewhere/x.cfg", SPA_ACCESS_UNSET, &f->d), 0);
-    spa_provd_config_defaults(&f->cfg);
-    snprintf(f->cfg.data_dir, sizeof f->cfg.data_dir, "%s", f->dir);
     f->cfg.secure_provisioning = true;
     snprintf(f->cfg.secure_url, sizeof f->cfg.secure_url, "http://prov.example.net/");
     f->p = spa_provd_new(f->st, &f->cfg);

@@ -129,3 +129,21 @@ int tu_wait_first_bytes(struct event_base *base, int lfd)
     fail_msg("the client sent nothing within 5 s");
     return -1;
 }
+
+spa_store *tu_provd_data(char *dir, size_t n, spa_provd_config *cfg,
+                         const spa_store_open_opts *o)
+{
+    char db[SPA_PROVD_STR + 32];
+    spa_diags d;
+    spa_store *st;
+    tu_tmpdir(dir, n);
+    spa_diags_init(&d);
+    spa_provd_config_defaults(cfg);
+    snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", dir);
+    assert_int_equal(spa_provd_prepare_dir(dir, &d), 0);
+    spa_provd_db_path(dir, db, sizeof db);
+    st = spa_store_open(db, o, &d);
+    assert_non_null(st);
+    spa_diags_free(&d);
+    return st;
+}

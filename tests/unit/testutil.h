@@ -28,6 +28,11 @@ typedef struct tu_kv { const char *k, *v; } tu_kv;
 const char *tu_kv_lookup(void *ctx, const char *name, size_t len, char *scratch, size_t n);
 /* True if some diagnostic, formatted, contains needle. */
 int tu_diags_contain(const spa_diags *d, const char *needle);
+/* A provisioning server's fresh data directory: dir[n] made, cfg at its
+ * defaults with data_dir = dir, the folders prepared and the database
+ * opened (o may be NULL). Returns the store; asserts on any failure. */
+spa_store *tu_provd_data(char *dir, size_t n, spa_provd_config *cfg,
+                         const spa_store_open_opts *o);
 /* A non-blocking TCP socket listening on 127.0.0.1 that never answers;
  * its port in *port. */
 int tu_silent_listener(unsigned *port);
